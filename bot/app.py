@@ -1,0 +1,144 @@
+"""The one place that builds the Application: handlers, update processor, limits and jobs.
+
+``backstep run``, ``backstep webhook``, the sandbox, the tests and the benchmarks all call
+:func:`build_application`, so what is tested is what runs.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from telegram import BotCommand, Update
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    ApplicationBuilder,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
+
+from bot import metrics
+from bot.clock import Clock, SystemClock
+from bot.coach.catalog import Catalog, load_catalog
+from bot.logs import pseudonym
+from bot.settings import Settings
+from bot.telegram.handlers import commands, dispatch
+from bot.telegram.processing import PerChatUpdateProcessor
+from bot.telegram.services import SERVICES_KEY, Services
+from storage.db import Database
+from storage.migrate import upgrade
+
+log = logging.getLogger(__name__)
+ALLOWED_UPDATES = ["message", "callback_query"]
+
+
+def _update_type(update: Update) -> str:
+    if update.callback_query is not None:
+        return "callback_query"
+    if update.message is not None and update.message.location is not None:
+        return "location"
+    if update.message is not None and update.message.text and update.message.text.startswith("/"):
+        return "command"
+    if update.message is not None:
+        return "message"
+    return "other"
+
+
+async def _log_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """One INFO line per update: id, type and a pseudonymous user, never the text."""
+    services: Services = context.application.bot_data[SERVICES_KEY]
+    kind = _update_type(update)
+    metrics.UPDATES.labels(type=kind).inc()
+    user = update.effective_user
+    who = pseudonym(user.id, services.settings.pseudonym_secret) if user else "-"
+    log.info(
+        "update %s %s from %s",
+        update.update_id,
+        kind,
+        who,
+        extra={"update_id": update.update_id, "user": who, "update_type": kind},
+    )
+
+
+async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("update failed; nothing of it was committed", exc_info=context.error)
+    if isinstance(update, Update) and update.effective_chat is not None:
+        from bot.content.texts import t
+        from bot.telegram import delivery
+
+        try:
+            await delivery.send_text(context.bot, update.effective_chat.id, t("error"))
+        except Exception:
+            log.warning("could not tell the user about the failure", exc_info=True)
+
+
+async def publish_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+    """Publish the command menu; a failure is logged, never fatal."""
+    try:
+        await app.bot.set_my_commands([BotCommand(c, d) for c, d in commands.MENU])
+    except Exception as exc:
+        log.warning("setMyCommands failed (%s); the menu may be out of date", exc)
+
+
+def build_application(
+    settings: Settings,
+    *,
+    db: Database | None = None,
+    catalog: Catalog | None = None,
+    clock: Clock | None = None,
+    migrate: bool = True,
+    reminders: bool = True,
+    rate_limit: bool = True,
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The bot, ready for ``run_polling``/``run_webhook`` or a manual start in tests."""
+    token = settings.require_token()
+    services = Services(
+        settings=settings,
+        db=db or Database(settings.database_url),
+        catalog=catalog or load_catalog(settings.exercises_file),
+        clock=clock or SystemClock(),
+    )
+
+    async def post_init(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        if migrate:
+            started = time.perf_counter()
+            await upgrade(services.db.url)
+            log.info("database schema up to date (%.2fs)", time.perf_counter() - started)
+        await publish_commands(app)
+        if reminders:
+            from bot.telegram import reminders as reminder_jobs
+
+            reminder_jobs.install(app, services)
+
+    async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await services.db.close()
+
+    builder = (
+        ApplicationBuilder()
+        .token(token)
+        .base_url(settings.telegram_api_url)
+        .concurrent_updates(PerChatUpdateProcessor(256))
+        .post_init(post_init)
+        .post_shutdown(post_shutdown)
+    )
+    if rate_limit:
+        builder = builder.rate_limiter(
+            AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0)
+        )
+    app = builder.build()
+    app.bot_data[SERVICES_KEY] = services
+    app.add_handler(TypeHandler(Update, _log_update), group=-1)
+    for name in commands.BODIES:
+        app.add_handler(CommandHandler(name, commands.command(name)))
+    app.add_handler(CallbackQueryHandler(dispatch.on_callback))
+    app.add_handler(MessageHandler(filters.LOCATION, dispatch.on_location))
+    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, dispatch.on_text))
+    app.add_handler(MessageHandler(filters.COMMAND, commands.unknown))
+    app.add_error_handler(_on_error)
+    return app

@@ -1,0 +1,78 @@
+"""``backstep``: run the bot, migrate the database, and the operator's other commands.
+
+Configuration errors (a missing token, a bad exercise file) end the process with one line
+naming what is wrong and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from bot.coach.catalog import CatalogError, load_catalog
+from bot.logs import configure
+from bot.settings import Settings, SettingsError, load_settings
+from storage.migrate import upgrade
+
+log = logging.getLogger("backstep")
+CONFIG_ERROR = 2
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import ALLOWED_UPDATES, build_application
+
+    settings.require_token()
+    app = build_application(settings)
+    log.info("starting long polling against %s", settings.telegram_api_url)
+    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
+    return 0
+
+
+def _migrate(settings: Settings, args: argparse.Namespace) -> int:
+    asyncio.run(upgrade(settings.database_url))
+    print("database schema is up to date")
+    return 0
+
+
+def _check_content(settings: Settings, args: argparse.Namespace) -> int:
+    catalog = load_catalog(settings.exercises_file)
+    print(f"exercise file OK: {len(catalog.all())} exercises")
+    return 0
+
+
+COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] = {
+    "run": ("run the bot with long polling (needs BACKSTEP_TELEGRAM_TOKEN)", _run),
+    "migrate": ("bring the database schema up to date", _migrate),
+    "check-content": ("validate the exercise file and exit", _check_content),
+}
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(
+        prog="backstep",
+        description="Backstep: a Telegram coach for low back pain and sciatica exercise programs.",
+        epilog="Configuration comes from BACKSTEP_* environment variables (see .env.example).",
+    )
+    sub = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name, (help_text, _) in COMMANDS.items():
+        sub.add_parser(name, help=help_text, description=help_text)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        settings = load_settings()
+        configure(settings.log_level, settings.log_format, [settings.telegram_token or ""])
+        load_catalog(settings.exercises_file)
+        return COMMANDS[args.command][1](settings, args)
+    except (SettingsError, CatalogError) as exc:
+        print(f"backstep: {exc}", file=sys.stderr)
+        return CONFIG_ERROR
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,31 @@
+"""Every sentence the bot says to a user, looked up by key from ``texts.yaml``.
+
+Handlers never assemble user-facing prose; they name a text and fill its placeholders, so the
+wording can be reviewed (and translated) in one file without touching code.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+TEXTS_FILE = Path(__file__).with_name("texts.yaml")
+
+
+@cache
+def _texts() -> dict[str, str]:
+    with TEXTS_FILE.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    return {str(k): str(v).strip() for k, v in data.items()}
+
+
+def t(key: str, **values: Any) -> str:
+    """The text called ``key`` with its ``{placeholders}`` filled in."""
+    return _texts()[key].format(**values)
+
+
+def keys() -> frozenset[str]:
+    return frozenset(_texts())

@@ -1,0 +1,18 @@
+"""Flow name -> flow, so the dispatcher can find the flow a dialog row names."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from bot.telegram.flows.base import Flow
+
+
+@cache
+def _flows() -> dict[str, Flow]:
+    from bot.telegram.flows import checkin, confirm, onboarding, screen, session
+
+    return {f.name: f for f in (onboarding.FLOW, screen.FLOW, session.FLOW, confirm.FLOW, checkin.FLOW)}
+
+
+def get(name: str) -> Flow | None:
+    return _flows().get(name)

@@ -1,0 +1,240 @@
+"""A guided session: pain before, each exercise one step at a time, pain after, a summary.
+
+The session row holds the plan; the dialog payload holds where the user is (exercise position
+and step); every tap is a ``session_steps`` row written in the same transaction. A restarted bot
+or a second instance therefore resumes at exactly the same step.
+"""
+
+from __future__ import annotations
+
+from bot.coach import program
+from bot.coach.catalog import render_full, render_steps
+from bot.content.texts import t
+from bot.telegram import safety_actions
+from bot.telegram.flows.base import Flow, parse_pain, tapped_score
+from bot.telegram.keyboards import scale_rows
+from bot.telegram.turn import Turn
+from storage import repositories as repo
+from storage.models import ExerciseSession
+
+NAME = "session"
+
+
+async def begin(turn: Turn) -> None:
+    """Start today's session, or resume the one in progress, or say why not."""
+    user = turn.user
+    if user.status == "paused":
+        turn.go("none", "")
+        if user.paused_level:
+            turn.show(t("session_paused"))
+        else:
+            until = user.paused_until.date().isoformat() if user.paused_until else "/resume"
+            turn.show(t("session_self_paused", until=until))
+        return
+    if turn.dialog.flow == NAME:
+        await prompt(turn)
+        return
+    levels = {
+        row.slot: program.ExerciseLevel(row.exercise_id, row.notch)
+        for row in await repo.levels_of(turn.tx, user.id)
+    }
+    too_hard = await repo.too_hard_exercises(turn.tx, user.id, turn.now)
+    plan = program.plan_today(
+        turn.services.catalog, levels=levels, too_hard=too_hard, day=turn.today
+    )
+    session = ExerciseSession(
+        user_id=user.id,
+        started_at=turn.now,
+        local_date=turn.today,
+        status="in_progress",
+        plan=[{"exercise_id": p.exercise_id, "notch": p.notch} for p in plan],
+    )
+    turn.tx.add(session)
+    await turn.tx.flush()
+    turn.go(NAME, "pain_before", session_id=session.id, pos=0, step=0)
+    await prompt(turn)
+
+
+async def _session(turn: Turn) -> ExerciseSession:
+    session = await repo.get_session(turn.tx, int(turn.payload["session_id"]))
+    assert session is not None, "a session dialog always points at its session"
+    return session
+
+
+def _exercise_message(turn: Turn, session: ExerciseSession) -> tuple[str, list[str]]:
+    pos, step = turn.payload["pos"], turn.payload["step"]
+    planned = session.plan[pos]
+    exercise = turn.services.catalog.get(planned["exercise_id"])
+    steps = render_steps(exercise, planned["notch"])
+    text = t(
+        "session_step",
+        number=pos + 1,
+        total=len(session.plan),
+        name=exercise.name,
+        step=step + 1,
+        steps=len(steps),
+        text=steps[step],
+    )
+    return text, steps
+
+
+async def prompt(turn: Turn) -> None:
+    step = turn.dialog.step
+    if step == "pain_before":
+        turn.show(t("session_pain_before"), turn.buttons(scale_rows("pain")))
+    elif step == "pain_after":
+        turn.show(t("session_pain_after"), turn.buttons(scale_rows("pain")))
+    elif step == "hurt":
+        turn.show(t("hurt_ask"), turn.buttons(scale_rows("pain")))
+    elif step == "exercise":
+        session = await _session(turn)
+        text, steps = _exercise_message(turn, session)
+        last = turn.payload["step"] + 1 >= len(steps)
+        forward = (t("btn_done"), "done") if last else (t("btn_next"), "next")
+        turn.show(
+            text,
+            turn.buttons(
+                [
+                    [forward],
+                    [(t("btn_too_painful"), "hurt"), (t("btn_skip"), "skip")],
+                    [(t("btn_all_steps"), "all")],
+                ]
+            ),
+        )
+
+
+async def on_tap(turn: Turn, action: str) -> None:
+    step = turn.dialog.step
+    if step in ("pain_before", "pain_after", "hurt"):
+        score = tapped_score(action, "pain")
+        if score is None:
+            await prompt(turn)
+        else:
+            await _score(turn, score)
+        return
+    if step != "exercise":
+        await prompt(turn)
+        return
+    session = await _session(turn)
+    pos, index = turn.payload["pos"], turn.payload["step"]
+    planned = session.plan[pos]
+    if action == "all":
+        exercise = turn.services.catalog.get(planned["exercise_id"])
+        turn.say(render_full(exercise, planned["notch"]))
+        turn.tapped_message_id = None  # the step comes again below the full text
+        await prompt(turn)
+        return
+    if action not in ("next", "done", "skip", "hurt"):
+        await prompt(turn)
+        return
+    repo.add_step(
+        turn.tx,
+        session,
+        turn.now,
+        exercise_id=planned["exercise_id"],
+        position=pos,
+        step_index=index,
+        action="too_painful" if action == "hurt" else action,
+        notch=planned["notch"],
+    )
+    if action == "next":
+        _, steps = _exercise_message(turn, session)
+        turn.update_payload(step=min(index + 1, len(steps) - 1))
+        await prompt(turn)
+    elif action == "hurt":
+        turn.go(NAME, "hurt", **turn.payload)
+        await prompt(turn)
+    else:
+        await _next_exercise(turn, session)
+
+
+async def _next_exercise(turn: Turn, session: ExerciseSession) -> None:
+    pos = turn.payload["pos"] + 1
+    if pos >= len(session.plan):
+        turn.go(NAME, "pain_after", **{**turn.payload, "pos": pos, "step": 0})
+    else:
+        turn.go(NAME, "exercise", **{**turn.payload, "pos": pos, "step": 0})
+    await prompt(turn)
+
+
+async def _score(turn: Turn, score: int) -> None:
+    step = turn.dialog.step
+    session = await _session(turn)
+    kinds = {"pain_before": "before_session", "hurt": "during_exercise"}
+    kind = kinds.get(step, "after_session")
+    exercise_id = session.plan[turn.payload["pos"]]["exercise_id"] if step == "hurt" else None
+    report = repo.add_report(
+        turn.tx,
+        turn.user,
+        at=turn.now,
+        local_date=turn.today,
+        kind=kind,
+        score=score,
+        exercise_id=exercise_id,
+        session_id=session.id,
+    )
+    if step == "pain_before":
+        session.pain_before = score
+    elif step == "pain_after":
+        session.pain_after = score
+        session.status = "done"
+        session.finished_at = turn.now
+        turn.user.last_session_on = turn.today
+    await safety_actions.assess_report(turn, report)
+    if turn.dialog.flow != NAME:
+        return  # the safety rules paused the program and ended the session
+    if step == "pain_before":
+        turn.go(NAME, "exercise", **{**turn.payload, "step": 0})
+        await prompt(turn)
+    elif step == "hurt":
+        name = turn.services.catalog.get(exercise_id or "").name
+        turn.show(t("hurt_noted", name=name))
+        await _next_exercise(turn, session)
+    else:
+        await _finish(turn, session)
+
+
+async def _finish(turn: Turn, session: ExerciseSession) -> None:
+    from bot import scheduling
+
+    steps = await repo.steps_of(turn.tx, session.id)
+    outcome: dict[int, str] = {}
+    for row in steps:
+        if row.action in ("done", "skip", "too_painful"):
+            outcome[row.position] = row.action
+    names = {
+        kind: [
+            turn.services.catalog.get(session.plan[pos]["exercise_id"]).name
+            for pos, action in sorted(outcome.items())
+            if action == kind
+        ]
+        for kind in ("done", "skip", "too_painful")
+    }
+    none = t("session_summary_none")
+    turn.go("none", "")
+    turn.show(
+        t(
+            "session_summary",
+            done=", ".join(names["done"]) or none,
+            skipped=", ".join(names["skip"]) or none,
+            painful=", ".join(names["too_painful"]) or none,
+            before=session.pain_before,
+            after=session.pain_after,
+            next=scheduling.describe_next(turn.user, turn.now) or t("session_next_unknown"),
+        )
+    )
+
+
+async def on_text(turn: Turn, text: str) -> bool:
+    if turn.dialog.step not in ("pain_before", "pain_after", "hurt"):
+        return False
+    score = parse_pain(text)
+    if score is None:
+        turn.say(t("number_bad"))
+        await prompt(turn)
+    else:
+        await _score(turn, score)
+    return True
+
+
+FLOW = Flow(NAME, prompt, on_tap, on_text)

@@ -1,0 +1,63 @@
+"""/exercises and /exercise NAME: the library, browsable at any time, outside any flow.
+
+Library buttons are stateless (``lib:...``) so they never go stale; they are still checked
+against the catalog because callback data is user input.
+"""
+
+from __future__ import annotations
+
+from bot.coach.catalog import Catalog, Exercise, render_full
+from bot.content.texts import t
+from bot.telegram.keyboards import library_keyboard
+from bot.telegram.turn import Turn
+
+
+def _categories_markup(catalog: Catalog):  # type: ignore[no-untyped-def]
+    return library_keyboard(
+        [[(t(f"category.{c}"), f"cat:{c}")] for c in catalog.categories()]
+    )
+
+
+def _full_text(exercise: Exercise, turn: Turn) -> str:
+    notch = exercise.dosage.start_notch
+    return render_full(exercise, notch)
+
+
+def show_library(turn: Turn) -> None:
+    turn.show(t("library_intro"), _categories_markup(turn.services.catalog))
+
+
+def show_exercise(turn: Turn, query: str) -> None:
+    catalog = turn.services.catalog
+    query = query.strip()[:100]
+    if not query:
+        turn.say(t("library_usage"))
+        return
+    matches = catalog.find(query)
+    if not matches:
+        turn.say(t("library_not_found", query=query), _categories_markup(catalog))
+        return
+    best = matches[0]
+    turn.say(_full_text(best, turn))
+    others = [m for m in matches[1:4] if m.id != best.id]
+    if others:
+        turn.say(
+            t("library_did_you_mean"),
+            library_keyboard([[(m.name, f"ex:{m.id}")] for m in others]),
+        )
+
+
+def on_tap(turn: Turn, data: str) -> None:
+    """``data`` is what follows ``lib:``."""
+    catalog = turn.services.catalog
+    kind, _, value = data.partition(":")
+    if kind == "home":
+        show_library(turn)
+    elif kind == "cat" and value in catalog.categories():
+        rows = [[(e.name, f"ex:{e.id}")] for e in catalog.by_category(value)]
+        rows.append([(t("library_back"), "home:")])
+        turn.show(t("library_category", category=t(f"category.{value}")), library_keyboard(rows))
+    elif kind == "ex" and value in {e.id for e in catalog.all()}:
+        turn.say(_full_text(catalog.get(value), turn))
+    else:
+        turn.callback_answer = t("unknown_button")

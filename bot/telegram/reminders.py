@@ -1,0 +1,292 @@
+"""The reminder dispatcher: one periodic job that claims due users from the database and sends.
+
+The database is the schedule (``users.next_reminder_at``, indexed). Every tick claims a batch of
+due rows atomically (``FOR UPDATE SKIP LOCKED`` on PostgreSQL; SQLite serialises writers, so a
+conditional ``UPDATE ... RETURNING`` is already atomic) by setting a lease; any number of
+instances can tick at once and never claim the same row. A claim whose instance died is retaken
+after the lease. Sends are paced by a token bucket kept in the database, shared by all
+instances. ``reminder_log``'s unique ``(user, local_date, kind)`` makes "one a day" a fact.
+
+The one duplicate we accept: a crash after Telegram accepted a message and before our commit
+recording it. That window is one HTTP response plus one small transaction (docs/reminders.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from telegram import Bot
+from telegram.error import TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import metrics, scheduling
+from bot.coach import schedule
+from bot.content.texts import t
+from bot.telegram import delivery
+from bot.telegram.flows import checkin
+from bot.telegram.keyboards import keyboard, scale_rows
+from bot.telegram.services import Services
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import ReminderLog, SendBudget, User
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+LEASE = timedelta(minutes=2)
+CONCURRENCY = 64
+BUSY_FLOWS = frozenset({"session", "onboard", "screen", "confirm", "settings", "resume", "delete"})
+
+
+@dataclass(frozen=True)
+class Claim:
+    user_id: int
+    due_at: datetime
+
+
+async def claim_due(db: Database, now: datetime, limit: int = BATCH) -> list[Claim]:
+    """Atomically lease up to ``limit`` due users to this instance."""
+    due = (
+        select(User.id)
+        .where(
+            User.next_reminder_at <= now,
+            User.reachable.is_(True),
+            User.status.in_(("active", "paused")),
+            or_(User.reminder_claimed_until.is_(None), User.reminder_claimed_until < now),
+        )
+        .order_by(User.next_reminder_at)
+        .limit(limit)
+    )
+    if db.is_postgres:
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(User)
+        .where(User.id.in_(due.scalar_subquery()))
+        .values(reminder_claimed_until=now + LEASE)
+        .returning(User.id, User.next_reminder_at)
+    )
+    async with db.transaction() as tx:
+        rows = (await tx.execute(statement, execution_options={"synchronize_session": False})).all()
+    return [Claim(user_id, due_at) for user_id, due_at in rows if due_at is not None]
+
+
+async def reserve_slots(db: Database, count: int, rate: float) -> float:
+    """Reserve ``count`` send slots in the shared bucket; returns the first slot's epoch time."""
+    now = time.time()
+    step = count / rate
+    greatest = func.max if not db.is_postgres else func.greatest
+    async with db.transaction() as tx:
+        result = await tx.execute(
+            update(SendBudget)
+            .where(SendBudget.id == 1)
+            .values(next_free=greatest(SendBudget.next_free, now) + step)
+            .returning(SendBudget.next_free)
+        )
+        end = result.scalar()
+        if end is None:
+            tx.add(SendBudget(id=1, next_free=now + step))
+            end = now + step
+    return float(end) - step
+
+
+async def backlog_seconds(db: Database) -> float:
+    async with db.transaction() as tx:
+        value = await tx.scalar(select(SendBudget.next_free).where(SendBudget.id == 1))
+    return max(0.0, (value or 0.0) - time.time())
+
+
+class Dispatcher:
+    """Claims and sends due reminders; one per process, safe with many processes."""
+
+    def __init__(self, services: Services, bot: Bot) -> None:
+        self.services = services
+        self.bot = bot
+        self.rate = services.settings.send_rate_per_second
+        self._gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def tick(self) -> int:
+        """Claim one batch and send it; returns how many reminders were handled."""
+        db = self.services.db
+        if await backlog_seconds(db) > LEASE.total_seconds() / 2:
+            return 0  # other instances have the budget booked; claim later, not now
+        now = self.services.clock.now()
+        limit = min(BATCH, max(1, int(self.rate * LEASE.total_seconds() / 4)))
+        claims = await claim_due(db, now, limit)
+        if not claims:
+            return 0
+        first = await reserve_slots(db, len(claims), self.rate)
+        await asyncio.gather(
+            *(self._paced(claim, first + i / self.rate) for i, claim in enumerate(claims))
+        )
+        return len(claims)
+
+    async def _paced(self, claim: Claim, slot: float) -> None:
+        async with self._gate:
+            delay = slot - time.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                await self.handle(claim)
+            except Exception:
+                log.exception("reminder for a user failed; the claim will be retried")
+                await self._release(claim.user_id)
+
+    async def _release(self, user_id: int) -> None:
+        async with self.services.db.transaction() as tx:
+            await tx.execute(
+                update(User).where(User.id == user_id).values(reminder_claimed_until=None)
+            )
+
+    async def handle(self, claim: Claim) -> None:
+        now = self.services.clock.now()
+        prepared = await self._prepare(claim, now)
+        if prepared is None:
+            return
+        kind, chat_id, text, markup, local_day = prepared
+        try:
+            message = await delivery.send_text(self.bot, chat_id, text, markup)
+        except delivery.Blocked:
+            async with self.services.db.transaction() as tx:
+                await tx.execute(
+                    update(User)
+                    .where(User.id == claim.user_id)
+                    .values(reachable=False, reminder_claimed_until=None)
+                )
+            metrics.REMINDERS.labels(outcome="blocked").inc()
+            log.info("reminder not sent: the user blocked the bot; marked unreachable")
+            return
+        except TelegramError as exc:
+            metrics.REMINDERS.labels(outcome="failed").inc()
+            log.warning("reminder not sent (%s); it will be retried", exc)
+            await self._release(claim.user_id)
+            return
+        await self._record(claim, kind, local_day, "sent", now, message.message_id)
+        metrics.REMINDERS.labels(outcome="sent").inc()
+
+    async def _prepare(
+        self, claim: Claim, now: datetime
+    ) -> tuple[str, int, str, Any, date] | None:
+        """Decide what to send (if anything), and open the check-in dialog for it."""
+        async with self.services.db.transaction() as tx:
+            user = await repo.load_user(tx, claim.user_id)
+            if user is None or user.next_reminder_at != claim.due_at or not user.timezone:
+                return None  # changed since the claim (erased, rescheduled): nothing to do
+            zone = user.timezone
+            local_day = schedule.local_date(claim.due_at, zone)
+            snoozed = user.snooze_at is not None and user.snooze_at == claim.due_at
+            kind = self._kind(user, local_day, snoozed)
+            if kind is None:
+                scheduling.schedule_next(user, now)
+                user.reminder_claimed_until = None
+                return None
+            if schedule.is_too_late(claim.due_at, now):
+                self._log(tx, user, local_day, kind, "missed", claim.due_at, now)
+                metrics.REMINDERS.labels(outcome="missed").inc()
+                user.snooze_at = None
+                scheduling.schedule_next(user, now)
+                user.reminder_claimed_until = None
+                return None
+            if await self._already(tx, user.id, local_day, kind):
+                user.snooze_at = None
+                scheduling.schedule_next(user, now)
+                user.reminder_claimed_until = None
+                return None
+            dialog = user.dialog
+            assert dialog is not None
+            if dialog.flow in BUSY_FLOWS:
+                # Mid-session or mid-dialog: don't pull them out; try again in an hour.
+                scheduling.snooze(user, now)
+                user.reminder_claimed_until = None
+                return None
+            checked_in = await repo.has_report_on(tx, user.id, "checkin", local_day)
+            dialog.version += 1
+            dialog.updated_at = now
+            if snoozed and checked_in:
+                dialog.flow, dialog.step, dialog.payload = checkin.NAME, "offer", {}
+                rows = [
+                    [(t("btn_start"), "start")],
+                    [(t("btn_snooze"), "snooze"), (t("btn_skip_today"), "skip")],
+                ]
+                text = t("reminder.snooze")
+            else:
+                opening = "checkin" if kind == "checkin" else kind
+                dialog.flow, dialog.step, dialog.payload = checkin.NAME, "pain", {"kind": opening}
+                rows = scale_rows("pain")
+                text = checkin.opening_text(opening)
+            markup = keyboard(checkin.NAME, dialog.version, rows)
+            return kind, user.chat_id, text, markup, local_day
+
+    @staticmethod
+    def _kind(user: User, local_day: date, snoozed: bool) -> str | None:
+        if user.status == "paused" and user.paused_level:
+            return "checkin"
+        if user.status == "paused":
+            return None  # paused by the user: no reminders until /resume or the end date
+        if snoozed:
+            return "snooze"
+        cadence = schedule.cadence(user.last_session_on, user.onboarded_on or local_day, local_day)
+        return str(cadence)
+
+    @staticmethod
+    async def _already(tx: Any, user_id: int, local_day: date, kind: str) -> bool:
+        found = await tx.scalar(
+            select(ReminderLog.id).where(
+                ReminderLog.user_id == user_id,
+                ReminderLog.local_date == local_day,
+                ReminderLog.kind == kind,
+            )
+        )
+        return found is not None
+
+    @staticmethod
+    def _log(
+        tx: Any, user: User, day: date, kind: str, status: str, due: datetime, now: datetime,
+        message_id: int | None = None,
+    ) -> None:
+        tx.add(
+            ReminderLog(
+                user_id=user.id, local_date=day, kind=kind, status=status, due_at=due, at=now,
+                message_id=message_id,
+            )
+        )
+
+    async def _record(
+        self, claim: Claim, kind: str, day: date, status: str, now: datetime, message_id: int
+    ) -> None:
+        try:
+            async with self.services.db.transaction() as tx:
+                user = await tx.get(User, claim.user_id)
+                if user is None:
+                    return
+                self._log(tx, user, day, kind, status, claim.due_at, now, message_id)
+                user.snooze_at = None
+                scheduling.schedule_next(user, now, last_sent_day=day)
+                user.reminder_claimed_until = None
+        except IntegrityError:
+            log.error("reminder for %s/%s was already recorded: a duplicate was sent", day, kind)
+
+
+def install(app: Application[Any, Any, Any, Any, Any, Any], services: Services) -> Dispatcher:
+    """Run the dispatcher on PTB's JobQueue every ``BACKSTEP_REMINDER_TICK_SECONDS``."""
+    dispatcher = Dispatcher(services, app.bot)
+    services.extras["dispatcher"] = dispatcher
+
+    async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        while await dispatcher.tick() >= BATCH:
+            pass  # a full batch means more are due: keep draining
+
+    assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
+    app.job_queue.run_repeating(
+        job, interval=services.settings.reminder_tick_seconds, first=1, name="reminders"
+    )
+    return dispatcher
+
+
+__all__ = ["Claim", "Dispatcher", "claim_due", "install", "reserve_slots"]

@@ -1,0 +1,271 @@
+"""What the coach keeps, as typed SQLAlchemy 2 models.
+
+The database is the only shared state between bot instances: a user's place in a dialog, their
+reminder schedule and every record the safety rules read live here, never in process memory.
+Every table that holds something about a person has a ``user_id`` foreign key with
+``ON DELETE CASCADE`` so an erasure request is one ``DELETE`` of the user row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on both backends (SQLite would otherwise return naive ones)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        from datetime import UTC
+
+        if value is not None and value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC) if value is not None else None
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+def _user_fk() -> Any:
+    return mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+
+class User(Base):
+    """A Telegram user and their preferences; also carries their reminder schedule."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    consent_at: Mapped[datetime | None]
+    # onboarding | active | paused | refused
+    status: Mapped[str] = mapped_column(String(16), default="onboarding")
+    # False once Telegram said the user blocked the bot; True again when they write.
+    reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    paused_level: Mapped[int | None] = mapped_column(SmallInteger)
+    paused_at: Mapped[datetime | None]
+    paused_until: Mapped[datetime | None]
+    baseline_pain: Mapped[int | None] = mapped_column(SmallInteger)
+    baseline_reach: Mapped[int | None] = mapped_column(SmallInteger)
+    last_reach: Mapped[int | None] = mapped_column(SmallInteger)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    reminder_time: Mapped[str | None] = mapped_column(String(5))  # "HH:MM" local
+    weekly_summary_day: Mapped[int] = mapped_column(SmallInteger, default=6)
+    next_reminder_at: Mapped[datetime | None]
+    reminder_claimed_until: Mapped[datetime | None]
+    snooze_at: Mapped[datetime | None]
+    next_weekly_at: Mapped[datetime | None]
+    last_session_on: Mapped[date | None] = mapped_column(Date)
+    onboarded_on: Mapped[date | None] = mapped_column(Date)
+    redflag_screen_at: Mapped[datetime | None]
+
+    dialog: Mapped[Dialog | None] = relationship(
+        back_populates="user", cascade="all, delete-orphan", passive_deletes=True, uselist=False
+    )
+
+    __table_args__ = (
+        Index("ix_users_next_reminder_at", "next_reminder_at"),
+        Index("ix_users_next_weekly_at", "next_weekly_at"),
+    )
+
+
+class Dialog(Base):
+    """Where a user is in a conversation; ``version`` makes old buttons detectably stale."""
+
+    __tablename__ = "dialogs"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    flow: Mapped[str] = mapped_column(String(16), default="none")
+    step: Mapped[str] = mapped_column(String(32), default="")
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime]
+
+    user: Mapped[User] = relationship(back_populates="dialog")
+
+
+class ExerciseSession(Base):
+    """One guided session: the plan it followed and how far the user got."""
+
+    __tablename__ = "exercise_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    started_at: Mapped[datetime]
+    local_date: Mapped[date] = mapped_column(Date)
+    finished_at: Mapped[datetime | None]
+    # in_progress | done | stopped
+    status: Mapped[str] = mapped_column(String(16), default="in_progress")
+    plan: Mapped[list[Any]] = mapped_column(default=list)  # [{"exercise_id", "notch"}]
+    pain_before: Mapped[int | None] = mapped_column(SmallInteger)
+    pain_after: Mapped[int | None] = mapped_column(SmallInteger)
+
+
+class SessionStep(Base):
+    """Every step a user took in a session, stored as it happened."""
+
+    __tablename__ = "session_steps"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("exercise_sessions.id", ondelete="CASCADE"), index=True
+    )
+    user_id: Mapped[int] = _user_fk()
+    at: Mapped[datetime]
+    exercise_id: Mapped[str] = mapped_column(String(64))
+    position: Mapped[int] = mapped_column(SmallInteger)
+    step_index: Mapped[int] = mapped_column(SmallInteger)
+    # next | done | skip | too_painful
+    action: Mapped[str] = mapped_column(String(16))
+    notch: Mapped[int] = mapped_column(SmallInteger, default=0)
+
+
+class PainReport(Base):
+    """A 0-10 pain score with its context; the safety rules read these."""
+
+    __tablename__ = "pain_reports"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    at: Mapped[datetime]
+    local_date: Mapped[date] = mapped_column(Date)
+    # onboarding | checkin | before_session | during_exercise | after_session | next_morning
+    kind: Mapped[str] = mapped_column(String(24))
+    score: Mapped[int] = mapped_column(SmallInteger)
+    reach: Mapped[int | None] = mapped_column(SmallInteger)
+    settled: Mapped[str | None] = mapped_column(String(16))
+    exercise_id: Mapped[str | None] = mapped_column(String(64))
+    session_id: Mapped[int | None] = mapped_column(
+        ForeignKey("exercise_sessions.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (Index("ix_pain_reports_user_at", "user_id", "at"),)
+
+
+class SymptomAnswer(Base):
+    """An answer to a red-flag question (screen, /symptoms, or a confirmed free-text hit)."""
+
+    __tablename__ = "symptom_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    at: Mapped[datetime]
+    symptom: Mapped[str] = mapped_column(String(32))
+    present: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(16))  # screen | symptoms | text
+
+
+class Escalation(Base):
+    """A safety decision the bot acted on; kept until the user's own erasure request."""
+
+    __tablename__ = "escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    at: Mapped[datetime]
+    level: Mapped[int] = mapped_column(SmallInteger)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    report_ids: Mapped[list[Any]] = mapped_column(default=list)
+    alert_due: Mapped[bool] = mapped_column(Boolean, default=False)
+    alerted_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_escalations_alert_due", "alert_due"),)
+
+
+class ExerciseLevel(Base):
+    """The user's current variant and dosage notch for one slot of their program."""
+
+    __tablename__ = "exercise_levels"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    exercise_id: Mapped[str] = mapped_column(String(64))
+    notch: Mapped[int] = mapped_column(SmallInteger, default=0)
+    updated_at: Mapped[datetime]
+
+
+class ReminderLog(Base):
+    """One row per reminder per local day: "one reminder a day" as a database fact."""
+
+    __tablename__ = "reminder_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    local_date: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))  # daily | nudge | weekly | checkin | summary
+    status: Mapped[str] = mapped_column(String(16))  # sent | missed | failed
+    due_at: Mapped[datetime]
+    at: Mapped[datetime]
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+
+    __table_args__ = (UniqueConstraint("user_id", "local_date", "kind"),)
+
+
+PER_USER_TABLES = (
+    Dialog,
+    ExerciseSession,
+    SessionStep,
+    PainReport,
+    SymptomAnswer,
+    Escalation,
+    ExerciseLevel,
+    ReminderLog,
+)
+
+
+class SendBudget(Base):
+    """The deployment-wide send budget: every instance reserves its send slots here.
+
+    Telegram's ~30 messages/second limit is per bot token, not per process, so instances share
+    one token bucket. ``next_free`` is the wall-clock second (epoch) from which the next slot is
+    free; reserving ``n`` slots moves it on by ``n / rate`` in one atomic UPDATE.
+    """
+
+    __tablename__ = "send_budget"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    next_free: Mapped[float] = mapped_column(Float, default=0.0)

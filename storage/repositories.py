@@ -1,0 +1,182 @@
+"""The queries the bot runs, named for what they mean to the coach.
+
+Handlers call these instead of writing SQL, so each query is written once, can be counted by
+the benchmarks, and uses an index (``users.id``, ``(user_id, at)`` on reports, ...).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage.models import (
+    Dialog,
+    Escalation,
+    ExerciseLevel,
+    ExerciseSession,
+    PainReport,
+    SessionStep,
+    SymptomAnswer,
+    User,
+)
+
+
+async def load_user(tx: AsyncSession, user_id: int) -> User | None:
+    """The user with their dialog, in one query."""
+    result = await tx.execute(
+        select(User).options(joinedload(User.dialog)).where(User.id == user_id)
+    )
+    return result.scalars().first()
+
+
+def new_user(tx: AsyncSession, user_id: int, chat_id: int, now: datetime) -> User:
+    user = User(
+        id=user_id,
+        chat_id=chat_id,
+        created_at=now,
+        status="onboarding",
+        reachable=True,
+        weekly_summary_day=6,
+    )
+    user.dialog = Dialog(flow="none", step="", payload={}, version=0, updated_at=now)
+    tx.add(user)
+    return user
+
+
+async def mark_unreachable(tx: AsyncSession, user_id: int) -> None:
+    await tx.execute(update(User).where(User.id == user_id).values(reachable=False))
+
+
+async def erase_user(tx: AsyncSession, user_id: int) -> None:
+    """Delete every row about the user (all per-user tables cascade from ``users``)."""
+    await tx.execute(delete(User).where(User.id == user_id))
+
+
+def add_report(
+    tx: AsyncSession,
+    user: User,
+    *,
+    at: datetime,
+    local_date: date,
+    kind: str,
+    score: int,
+    reach: int | None = None,
+    settled: str | None = None,
+    exercise_id: str | None = None,
+    session_id: int | None = None,
+) -> PainReport:
+    report = PainReport(
+        user_id=user.id,
+        at=at,
+        local_date=local_date,
+        kind=kind,
+        score=score,
+        reach=reach,
+        settled=settled,
+        exercise_id=exercise_id,
+        session_id=session_id,
+    )
+    tx.add(report)
+    return report
+
+
+def add_symptoms(
+    tx: AsyncSession, user: User, at: datetime, answers: dict[str, bool], source: str
+) -> list[SymptomAnswer]:
+    rows = [
+        SymptomAnswer(user_id=user.id, at=at, symptom=s, present=p, source=source)
+        for s, p in answers.items()
+    ]
+    tx.add_all(rows)
+    return rows
+
+
+async def get_report(tx: AsyncSession, report_id: int) -> PainReport | None:
+    return await tx.get(PainReport, report_id)
+
+
+async def latest_report(tx: AsyncSession, user_id: int, kind: str) -> PainReport | None:
+    result = await tx.execute(
+        select(PainReport)
+        .where(PainReport.user_id == user_id, PainReport.kind == kind)
+        .order_by(PainReport.at.desc(), PainReport.id.desc())
+        .limit(1)
+    )
+    return result.scalars().first()
+
+
+async def reports_since(tx: AsyncSession, user_id: int, since: datetime) -> Sequence[PainReport]:
+    result = await tx.execute(
+        select(PainReport)
+        .where(PainReport.user_id == user_id, PainReport.at >= since)
+        .order_by(PainReport.at, PainReport.id)
+    )
+    return result.scalars().all()
+
+
+async def symptoms_since(
+    tx: AsyncSession, user_id: int, since: datetime
+) -> Sequence[SymptomAnswer]:
+    result = await tx.execute(
+        select(SymptomAnswer)
+        .where(SymptomAnswer.user_id == user_id, SymptomAnswer.at >= since)
+        .order_by(SymptomAnswer.at, SymptomAnswer.id)
+    )
+    return result.scalars().all()
+
+
+async def escalations_since(
+    tx: AsyncSession, user_id: int, since: datetime
+) -> Sequence[Escalation]:
+    result = await tx.execute(
+        select(Escalation)
+        .where(Escalation.user_id == user_id, Escalation.at >= since)
+        .order_by(Escalation.at)
+    )
+    return result.scalars().all()
+
+
+async def get_session(tx: AsyncSession, session_id: int) -> ExerciseSession | None:
+    return await tx.get(ExerciseSession, session_id)
+
+
+def add_step(tx: AsyncSession, session: ExerciseSession, at: datetime, **fields: Any) -> None:
+    tx.add(SessionStep(session_id=session.id, user_id=session.user_id, at=at, **fields))
+
+
+async def steps_of(tx: AsyncSession, session_id: int) -> Sequence[SessionStep]:
+    result = await tx.execute(
+        select(SessionStep).where(SessionStep.session_id == session_id).order_by(SessionStep.id)
+    )
+    return result.scalars().all()
+
+
+async def levels_of(tx: AsyncSession, user_id: int) -> Sequence[ExerciseLevel]:
+    result = await tx.execute(select(ExerciseLevel).where(ExerciseLevel.user_id == user_id))
+    return result.scalars().all()
+
+
+async def too_hard_exercises(tx: AsyncSession, user_id: int, now: datetime) -> frozenset[str]:
+    """Exercises the user stopped as too painful in the last week (eased in the next plan)."""
+    result = await tx.execute(
+        select(PainReport.exercise_id).where(
+            PainReport.user_id == user_id,
+            PainReport.kind == "during_exercise",
+            PainReport.at >= now - timedelta(days=7),
+        )
+    )
+    return frozenset(e for e in result.scalars().all() if e)
+
+
+async def has_report_on(tx: AsyncSession, user_id: int, kind: str, day: date) -> bool:
+    found = await tx.scalar(
+        select(PainReport.id).where(
+            PainReport.user_id == user_id, PainReport.kind == kind, PainReport.local_date == day
+        ).limit(1)
+    )
+    return found is not None
