@@ -175,8 +175,8 @@ async def too_hard_exercises(tx: AsyncSession, user_id: int, now: datetime) -> f
 
 async def has_report_on(tx: AsyncSession, user_id: int, kind: str, day: date) -> bool:
     found = await tx.scalar(
-        select(PainReport.id).where(
-            PainReport.user_id == user_id, PainReport.kind == kind, PainReport.local_date == day
-        ).limit(1)
+        select(PainReport.id)
+        .where(PainReport.user_id == user_id, PainReport.kind == kind, PainReport.local_date == day)
+        .limit(1)
     )
     return found is not None
