@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,22 @@ async def database(database_url: str) -> AsyncIterator[Database]:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'backstep.db'}"
+
+
+@pytest.fixture
+async def bot(database_url: str) -> AsyncIterator[Any]:
+    """The real bot on each backend, talking HTTP to the stand-in."""
+    from tests.harness import running_bot
+
+    await _reset(database_url)
+    async with running_bot(database_url) as running:
+        yield running
+
+
+@pytest.fixture
+async def sqlite_bot(sqlite_url: str) -> AsyncIterator[Any]:
+    """The real bot on SQLite only (for stories that need not run twice)."""
+    from tests.harness import running_bot
+
+    async with running_bot(sqlite_url) as running:
+        yield running

@@ -110,9 +110,7 @@ async def deliver(bot: Bot, chat_id: int, item: Outgoing, tapped: int | None) ->
     elif item.document is not None:
         name, content = item.document
         await call(
-            lambda: bot.send_document(
-                target, content, filename=name, caption=item.text or None
-            ),
+            lambda: bot.send_document(target, content, filename=name, caption=item.text or None),
             what="sendDocument",
         )
     elif item.edit and tapped is not None:

@@ -14,6 +14,7 @@ recording it. That window is one HTTP response plus one small transaction (docs/
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from dataclasses import dataclass
@@ -110,10 +111,14 @@ class Dispatcher:
         self.bot = bot
         self.rate = services.settings.send_rate_per_second
         self._gate = asyncio.Semaphore(CONCURRENCY)
+        self._held: set[int] = set()  # claimed by this instance and not finished yet
+        self._closing = asyncio.Event()
 
     async def tick(self) -> int:
         """Claim one batch and send it; returns how many reminders were handled."""
         db = self.services.db
+        if self._closing.is_set():
+            return 0
         if await backlog_seconds(db) > LEASE.total_seconds() / 2:
             return 0  # other instances have the budget booked; claim later, not now
         now = self.services.clock.now()
@@ -121,6 +126,7 @@ class Dispatcher:
         claims = await claim_due(db, now, limit)
         if not claims:
             return 0
+        self._held.update(claim.user_id for claim in claims)
         first = await reserve_slots(db, len(claims), self.rate)
         await asyncio.gather(
             *(self._paced(claim, first + i / self.rate) for i, claim in enumerate(claims))
@@ -131,12 +137,34 @@ class Dispatcher:
         async with self._gate:
             delay = slot - time.time()
             if delay > 0:
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._closing.wait(), delay)
+            if self._closing.is_set():
+                return  # shutting down: release_claims() hands the claim back
             try:
                 await self.handle(claim)
             except Exception:
                 log.exception("reminder for a user failed; the claim will be retried")
                 await self._release(claim.user_id)
+            self._held.discard(claim.user_id)
+
+    def close(self) -> None:
+        """Start no more sends: reminders still waiting for their slot give up at once."""
+        self._closing.set()
+
+    async def release_claims(self) -> int:
+        """Give back this instance's unfinished claims so another instance sends them now.
+
+        Call after :meth:`close` and after the reminder job has stopped; otherwise the lease
+        would keep those users waiting until it expires (``LEASE``).
+        """
+        held, self._held = self._held, set()
+        if held:
+            async with self.services.db.transaction() as tx:
+                await tx.execute(
+                    update(User).where(User.id.in_(held)).values(reminder_claimed_until=None)
+                )
+        return len(held)
 
     async def _release(self, user_id: int) -> None:
         async with self.services.db.transaction() as tx:
@@ -170,9 +198,7 @@ class Dispatcher:
         await self._record(claim, kind, local_day, "sent", now, message.message_id)
         metrics.REMINDERS.labels(outcome="sent").inc()
 
-    async def _prepare(
-        self, claim: Claim, now: datetime
-    ) -> tuple[str, int, str, Any, date] | None:
+    async def _prepare(self, claim: Claim, now: datetime) -> tuple[str, int, str, Any, date] | None:
         """Decide what to send (if anything), and open the check-in dialog for it."""
         async with self.services.db.transaction() as tx:
             user = await repo.load_user(tx, claim.user_id)
@@ -247,12 +273,23 @@ class Dispatcher:
 
     @staticmethod
     def _log(
-        tx: Any, user: User, day: date, kind: str, status: str, due: datetime, now: datetime,
+        tx: Any,
+        user: User,
+        day: date,
+        kind: str,
+        status: str,
+        due: datetime,
+        now: datetime,
         message_id: int | None = None,
     ) -> None:
         tx.add(
             ReminderLog(
-                user_id=user.id, local_date=day, kind=kind, status=status, due_at=due, at=now,
+                user_id=user.id,
+                local_date=day,
+                kind=kind,
+                status=status,
+                due_at=due,
+                at=now,
                 message_id=message_id,
             )
         )

@@ -11,19 +11,13 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 from bot import metrics
-from bot.coach import safety
-from bot.settings import Settings
+from bot.coach import safety, safety_messages
 from bot.telegram.turn import Turn
 from storage import models
 from storage import repositories as repo
 
 HISTORY_WINDOW = timedelta(weeks=10)
 CAUTION_WINDOW = timedelta(days=14)
-
-
-def emergency_number(settings: Settings) -> str:
-    """The operator's emergency number, or a generic pointer to the local one."""
-    return settings.emergency_number or safety.GENERIC_EMERGENCY_NUMBER
 
 
 def to_report(row: models.PainReport) -> safety.PainReport:
@@ -75,9 +69,7 @@ async def assess_report(turn: Turn, report: models.PainReport) -> safety.Decisio
     return decision
 
 
-async def assess_symptoms(
-    turn: Turn, present: Sequence[models.SymptomAnswer]
-) -> safety.Decision:
+async def assess_symptoms(turn: Turn, present: Sequence[models.SymptomAnswer]) -> safety.Decision:
     """Run the rules after symptom answers (screen, /symptoms or a confirmed phrase)."""
     history = await history_of(turn)
     decision = safety.assess(history, turn.now, to_symptom(present[0]) if present else None)
@@ -92,7 +84,7 @@ async def act(turn: Turn, decision: safety.Decision) -> None:
     already = user.paused_level if user.status == "paused" and user.paused_level else 0
     if decision.level <= already:
         # Already paused at this level: say it again, but it is the same escalation.
-        turn.say(safety.render(decision, turn.services.settings.emergency_number), first=True)
+        turn.say(_message(turn, decision), first=True)
         return
     reasons = [{"code": r.code, **dict(r.detail)} for r in decision.reasons]
     alert = (
@@ -110,7 +102,7 @@ async def act(turn: Turn, decision: safety.Decision) -> None:
         )
     )
     metrics.ESCALATIONS.labels(level=decision.level.name.lower()).inc()
-    turn.say(safety.render(decision, turn.services.settings.emergency_number), first=True)
+    turn.say(_message(turn, decision), first=True)
     if decision.level >= safety.Level.PHYSICIAN:
         await pause_for_safety(turn, decision.level)
     if alert:
@@ -132,3 +124,10 @@ async def pause_for_safety(turn: Turn, level: safety.Level) -> None:
             session.status = "stopped"
             session.finished_at = turn.now
     turn.go("none", "")
+
+
+def _message(turn: Turn, decision: safety.Decision) -> str:
+    names = {e.id: e.name for e in turn.services.catalog.all()}
+    return safety_messages.render(
+        decision, turn.services.settings.emergency_number, exercise_names=names
+    )

@@ -54,7 +54,12 @@ async def prompt(turn: Turn) -> None:
 
 async def _pain(turn: Turn, score: int) -> None:
     report = repo.add_report(
-        turn.tx, turn.user, at=turn.now, local_date=turn.today, kind="checkin", score=score,
+        turn.tx,
+        turn.user,
+        at=turn.now,
+        local_date=turn.today,
+        kind="checkin",
+        score=score,
         reach=0 if score == 0 else None,
     )
     await turn.tx.flush()
@@ -119,8 +124,14 @@ async def on_tap(turn: Turn, action: str) -> None:
         await _assessed(turn, report)
     elif step == "settled" and (value := tapped_value(action, "settled")) in SETTLED:
         report = repo.add_report(
-            turn.tx, turn.user, at=turn.now, local_date=turn.today, kind="next_morning",
-            score=int(turn.payload["score"]), settled=value, reach=turn.user.last_reach,
+            turn.tx,
+            turn.user,
+            at=turn.now,
+            local_date=turn.today,
+            kind="next_morning",
+            score=int(turn.payload["score"]),
+            settled=value,
+            reach=turn.user.last_reach,
         )
         await safety_actions.assess_report(turn, report)
         if turn.dialog.flow == NAME:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Set
 
-from bot.coach import safety
+from bot.coach import safety, safety_messages
 from bot.content.texts import t
 from bot.telegram import safety_actions
 from bot.telegram.flows import registry
@@ -35,8 +35,8 @@ async def prompt(turn: Turn) -> None:
     turn.say(
         t(
             "redflag_heard",
-            symptoms="; ".join(safety.short_label(s) for s in symptoms),
-            number=safety_actions.emergency_number(turn.services.settings),
+            symptoms=safety_messages.symptom_list(symptoms),
+            call=safety_messages.emergency_call(turn.services.settings.emergency_number),
         ),
         turn.buttons([[(t("redflag_yes"), "yes")], [(t("redflag_no"), "no")]]),
     )
@@ -56,7 +56,9 @@ async def on_tap(turn: Turn, action: str) -> None:
             turn.go("none", "")
             turn.show(t("redflag_unconsented"))
             return
-        rows = repo.add_symptoms(turn.tx, turn.user, turn.now, dict.fromkeys(symptoms, True), "text")
+        rows = repo.add_symptoms(
+            turn.tx, turn.user, turn.now, dict.fromkeys(symptoms, True), "text"
+        )
         turn.go("none", "")
         await safety_actions.assess_symptoms(turn, rows)
     else:

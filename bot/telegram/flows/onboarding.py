@@ -123,7 +123,12 @@ async def _baseline(turn: Turn, score: int) -> None:
     user = turn.user
     user.baseline_pain = score
     repo.add_report(
-        turn.tx, user, at=turn.now, local_date=turn.today, kind="onboarding", score=score,
+        turn.tx,
+        user,
+        at=turn.now,
+        local_date=turn.today,
+        kind="onboarding",
+        score=score,
         reach=0 if score == 0 else None,
     )
     if score == 0:

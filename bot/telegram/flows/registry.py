@@ -11,7 +11,9 @@ from bot.telegram.flows.base import Flow
 def _flows() -> dict[str, Flow]:
     from bot.telegram.flows import checkin, confirm, onboarding, screen, session
 
-    return {f.name: f for f in (onboarding.FLOW, screen.FLOW, session.FLOW, confirm.FLOW, checkin.FLOW)}
+    return {
+        f.name: f for f in (onboarding.FLOW, screen.FLOW, session.FLOW, confirm.FLOW, checkin.FLOW)
+    }
 
 
 def get(name: str) -> Flow | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.coach import safety
+from bot.coach import safety, safety_messages
 from bot.content.texts import t
 from bot.telegram import safety_actions
 from bot.telegram.flows.base import Flow, tapped_value
@@ -42,7 +42,7 @@ def _items(picked: list[str] | None = None) -> str:
     lines = []
     for number, symptom in enumerate(_symptoms(), start=1):
         mark = "☑" if symptom.value in picked else f"{number}."
-        lines.append(f"{mark} {safety.question_text(symptom)}")
+        lines.append(f"{mark} {safety_messages.screen_question(symptom)}")
     return "\n".join(lines)
 
 
@@ -62,7 +62,7 @@ async def prompt(turn: Turn) -> None:
     rows: list[list[Button]] = []
     for number, symptom in enumerate(_symptoms(), start=1):
         mark = "☑ " if symptom.value in picked else ""
-        rows.append([(f"{mark}{number}. {safety.short_label(symptom)}", f"pick.{number}")])
+        rows.append([(f"{mark}{number}. {safety_messages.symptom_phrase(symptom)}", f"pick.{number}")])
     rows.append([(t("screen_done"), "done"), (t("screen_back"), "none")])
     turn.show(t("screen_pick", items=_items(picked)), turn.buttons(rows))
 

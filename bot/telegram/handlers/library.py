@@ -6,21 +6,16 @@ against the catalog because callback data is user input.
 
 from __future__ import annotations
 
-from bot.coach.catalog import Catalog, Exercise, render_full
+from telegram import InlineKeyboardMarkup
+
+from bot.coach.catalog import Catalog, render_full
 from bot.content.texts import t
 from bot.telegram.keyboards import library_keyboard
 from bot.telegram.turn import Turn
 
 
-def _categories_markup(catalog: Catalog):  # type: ignore[no-untyped-def]
-    return library_keyboard(
-        [[(t(f"category.{c}"), f"cat:{c}")] for c in catalog.categories()]
-    )
-
-
-def _full_text(exercise: Exercise, turn: Turn) -> str:
-    notch = exercise.dosage.start_notch
-    return render_full(exercise, notch)
+def _categories_markup(catalog: Catalog) -> InlineKeyboardMarkup:
+    return library_keyboard([[(t(f"category.{c}"), f"cat:{c}")] for c in catalog.categories()])
 
 
 def show_library(turn: Turn) -> None:
@@ -38,7 +33,7 @@ def show_exercise(turn: Turn, query: str) -> None:
         turn.say(t("library_not_found", query=query), _categories_markup(catalog))
         return
     best = matches[0]
-    turn.say(_full_text(best, turn))
+    turn.say(render_full(best))
     others = [m for m in matches[1:4] if m.id != best.id]
     if others:
         turn.say(
@@ -58,6 +53,6 @@ def on_tap(turn: Turn, data: str) -> None:
         rows.append([(t("library_back"), "home:")])
         turn.show(t("library_category", category=t(f"category.{value}")), library_keyboard(rows))
     elif kind == "ex" and value in {e.id for e in catalog.all()}:
-        turn.say(_full_text(catalog.get(value), turn))
+        turn.say(render_full(catalog.get(value)))
     else:
         turn.callback_answer = t("unknown_button")

@@ -1,0 +1,125 @@
+"""The real bot, over real HTTP, against the local Bot API stand-in, with a hand-moved clock.
+
+:class:`BotUnderTest` builds the Application with the same :func:`bot.app.build_application`
+that ``backstep run`` uses, starts long polling against :class:`bot.stub.BotApiStub`, and lets a
+test speak as a user: send text, press a button by its label, read the bot's next message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram.ext import Application
+
+from bot.app import ALLOWED_UPDATES, build_application
+from bot.clock import ManualClock
+from bot.settings import Settings
+from bot.stub.chat import ChatMessage
+from bot.stub.server import BotApiStub
+from bot.telegram.reminders import Dispatcher
+from bot.telegram.services import SERVICES_KEY, Services
+from storage.db import Database
+
+TOKEN = "123456:TEST-token"
+# A Monday morning in winter (CET = UTC+1): 06:00 in Berlin.
+START = datetime(2026, 1, 12, 5, 0, tzinfo=UTC)
+
+
+class BotUnderTest:
+    def __init__(
+        self, stub: BotApiStub, database_url: str, clock: ManualClock, **settings: Any
+    ) -> None:
+        self.stub = stub
+        self.database_url = database_url
+        self.clock = clock
+        self.settings = Settings(
+            telegram_token=TOKEN,
+            telegram_api_url=stub.base_url,
+            database_url=database_url,
+            send_rate_per_second=1000,
+            **settings,
+        )
+        self.app: Application[Any, Any, Any, Any, Any, Any] | None = None
+
+    @property
+    def services(self) -> Services:
+        assert self.app is not None
+        services: Services = self.app.bot_data[SERVICES_KEY]
+        return services
+
+    @property
+    def db(self) -> Database:
+        return self.services.db
+
+    async def start(self) -> None:
+        self.app = build_application(
+            self.settings,
+            db=Database(self.database_url),
+            clock=self.clock,
+            reminders=False,
+            rate_limit=False,
+        )
+        await self.app.initialize()
+        if self.app.post_init is not None:
+            await self.app.post_init(self.app)
+        await self.app.start()
+        assert self.app.updater is not None
+        await self.app.updater.start_polling(
+            poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+        )
+
+    async def stop(self) -> None:
+        if self.app is None:
+            return
+        assert self.app.updater is not None
+        await self.app.updater.stop()
+        await self.app.stop()
+        await self.app.shutdown()
+        if self.app.post_shutdown is not None:
+            await self.app.post_shutdown(self.app)
+        self.app = None
+
+    async def restart(self) -> None:
+        """Stop the bot and start a fresh process-worth of it on the same database."""
+        await self.stop()
+        await self.start()
+
+    # -- the user's side ---------------------------------------------------------------------
+
+    async def send(self, user_id: int, text: str, first_name: str = "Alex") -> ChatMessage:
+        """The user writes ``text``; returns the bot's next message."""
+        await self.stub.send_text(user_id, text, first_name=first_name)
+        return await self.stub.next_message(user_id)
+
+    async def tap(self, user_id: int, message: ChatMessage, label: str) -> ChatMessage:
+        """The user presses ``label`` under ``message``; returns what the bot showed next
+        (the edited message, or a new one)."""
+        await self.stub.press(user_id, message.message_id, message.button(label))
+        event = await self.stub.next_event(user_id, kinds={"message", "edit"})
+        assert event.message is not None
+        return event.message
+
+    async def next(self, user_id: int) -> ChatMessage:
+        event = await self.stub.next_event(user_id, kinds={"message", "edit"})
+        assert event.message is not None
+        return event.message
+
+    async def dispatch_reminders(self) -> int:
+        """One tick of the reminder dispatcher (tests drive it instead of the JobQueue)."""
+        assert self.app is not None
+        return await Dispatcher(self.services, self.app.bot).tick()
+
+
+@asynccontextmanager
+async def running_bot(database_url: str, **settings: Any) -> AsyncIterator[BotUnderTest]:
+    clock = ManualClock(START)
+    async with BotApiStub(TOKEN, clock=lambda: clock.now().timestamp()) as stub:
+        bot = BotUnderTest(stub, database_url, clock, **settings)
+        await bot.start()
+        try:
+            yield bot
+        finally:
+            await bot.stop()
