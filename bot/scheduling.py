@@ -37,6 +37,11 @@ def schedule_next(user: User, now: datetime, *, last_sent_day: date | None = Non
     )
 
 
+def local_datetime(user: User, instant: datetime) -> datetime:
+    """``instant`` on the user's wall clock (UTC until they chose a zone)."""
+    return instant.astimezone(ZoneInfo(user.timezone or "UTC"))
+
+
 def describe_next(user: User, now: datetime) -> str | None:
     """The next reminder in the user's own wall time, e.g. "Sun 22 Nov at 07:30"."""
     if user.next_reminder_at is None or not user.timezone:
@@ -49,7 +54,7 @@ SNOOZE = timedelta(hours=1)
 
 
 def snooze(user: User, now: datetime) -> str:
-    """"Remind me in 1 hour": the row's next instant moves up; returns the local time."""
+    """ "Remind me in 1 hour": the row's next instant moves up; returns the local time."""
     user.snooze_at = user.next_reminder_at = now + SNOOZE
     zone = ZoneInfo(user.timezone or "UTC")
     return user.snooze_at.astimezone(zone).strftime("%H:%M")

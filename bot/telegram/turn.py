@@ -79,7 +79,7 @@ class Turn:
     def payload(self) -> dict[str, Any]:
         return self.dialog.payload
 
-    def go(self, flow: str, step: str, **payload: Any) -> None:
+    def go(self, flow: str, step: str, /, **payload: Any) -> None:
         """Move the dialog on; buttons made before this are stale from now."""
         self.dialog.flow = flow
         self.dialog.step = step

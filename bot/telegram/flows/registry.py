@@ -9,10 +9,18 @@ from bot.telegram.flows.base import Flow
 
 @cache
 def _flows() -> dict[str, Flow]:
-    from bot.telegram.flows import checkin, confirm, onboarding, screen, session
+    from bot.telegram.flows import checkin, confirm, onboarding, resume, screen, session, settings
 
     return {
-        f.name: f for f in (onboarding.FLOW, screen.FLOW, session.FLOW, confirm.FLOW, checkin.FLOW)
+        f.name: f for f in (
+            onboarding.FLOW,
+            screen.FLOW,
+            session.FLOW,
+            confirm.FLOW,
+            checkin.FLOW,
+            settings.FLOW,
+            resume.FLOW,
+        )
     }
 
 

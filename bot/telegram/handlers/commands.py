@@ -6,7 +6,7 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.content.texts import t
-from bot.telegram.flows import onboarding, registry, screen, session
+from bot.telegram.flows import onboarding, registry, resume, screen, session, settings
 from bot.telegram.handlers import library
 from bot.telegram.turn import Turn, run_turn
 
@@ -62,9 +62,7 @@ async def _exercises(turn: Turn, update: Update) -> None:
 
 
 async def _exercise(turn: Turn, update: Update) -> None:
-    text = update.message.text if update.message and update.message.text else ""
-    _, _, query = text.partition(" ")
-    library.show_exercise(turn, query)
+    library.show_exercise(turn, _argument(update))
 
 
 async def _symptoms(turn: Turn, update: Update) -> None:
@@ -80,6 +78,33 @@ async def _symptoms_clear(turn: Turn) -> None:
     turn.say(t("symptoms_none"))
 
 
+def _argument(update: Update) -> str:
+    text = update.message.text if update.message and update.message.text else ""
+    return text.partition(" ")[2]
+
+
+async def _settings(turn: Turn, update: Update) -> None:
+    if _onboarded(turn):
+        await settings.begin(turn)
+
+
+async def _remind(turn: Turn, update: Update) -> None:
+    if _onboarded(turn):
+        await settings.begin(turn, "time")
+
+
+async def _pause(turn: Turn, update: Update) -> None:
+    if _onboarded(turn):
+        await resume.pause(turn, _argument(update))
+
+
+async def _resume(turn: Turn, update: Update) -> None:
+    if turn.user.consent_at is None:
+        turn.say(t("not_started"))
+    else:
+        await resume.begin(turn)
+
+
 async def _unknown(turn: Turn, update: Update) -> None:
     turn.say(t("unknown_command"))
 
@@ -91,6 +116,10 @@ BODIES = {
     "exercises": _exercises,
     "exercise": _exercise,
     "symptoms": _symptoms,
+    "settings": _settings,
+    "remind": _remind,
+    "pause": _pause,
+    "resume": _resume,
 }
 
 

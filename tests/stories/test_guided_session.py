@@ -1,0 +1,41 @@
+"""Stories of onboarding and guided sessions, over HTTP against the stand-in."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from storage.models import ExerciseSession, PainReport, SessionStep, User
+from tests.harness import BotUnderTest
+from tests.stories.helpers import finish_exercises, onboard, start_session
+
+SAM = 2001
+
+
+async def test_new_user_is_onboarded_and_finishes_a_full_session(bot: BotUnderTest) -> None:
+    summary = await onboard(bot, SAM, pain="3", reach="Thigh", time="07:30")
+    assert "3/10" in summary.text and "Thigh" in summary.text and "07:30" in summary.text
+
+    first_step = await start_session(bot, SAM, summary)
+    assert first_step.text.startswith("Exercise 1 of ")
+    assert first_step.button_labels[:1] in (["Next"], ["Done"])
+    assert {"Too painful", "Skip", "Show all steps"} <= set(first_step.button_labels)
+
+    ask_after = await finish_exercises(bot, SAM, first_step)
+    summary_msg = await bot.tap(SAM, ask_after, "1")
+    assert "Session finished" in summary_msg.text
+    assert "Pain before 2/10, after 1/10" in summary_msg.text
+    assert "Skipped: none" in summary_msg.text
+    assert "Next reminder:" in summary_msg.text and "07:30" in summary_msg.text
+
+    async with bot.db.transaction() as tx:
+        session = (await tx.execute(select(ExerciseSession))).scalar_one()
+        assert session.status == "done" and session.pain_after == 1
+        done = await tx.scalar(
+            select(func.count()).select_from(SessionStep).where(SessionStep.action == "done")
+        )
+        assert done == len(session.plan), "every exercise's last step is recorded as done"
+        kinds = (await tx.execute(select(PainReport.kind).order_by(PainReport.id))).scalars().all()
+        assert kinds == ["onboarding", "before_session", "after_session"]
+        user = await tx.get(User, SAM)
+        assert user is not None and user.status == "active"
+        assert user.timezone == "Europe/Berlin" and user.reminder_time == "07:30"

@@ -1,0 +1,113 @@
+"""Stories of things going sideways in a session: pain, odd answers, restarts, old buttons."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import PainReport, SessionStep
+from tests.harness import BotUnderTest
+from tests.stories.helpers import finish_exercises, onboard, start_session
+
+KIM = 3001
+
+
+async def test_too_painful_mid_session_stops_that_exercise_and_goes_on(bot: BotUnderTest) -> None:
+    step = await start_session(bot, KIM, await onboard(bot, KIM))
+    first_name = step.text.splitlines()[0]
+    ask = await bot.tap(KIM, step, "Too painful")
+    assert "How bad is the pain" in ask.text
+
+    noted = await bot.tap(KIM, ask, "4")
+    assert "I've stopped" in noted.text
+    nxt = await bot.next(KIM)
+    assert nxt.text.startswith("Exercise 2 of"), nxt.text
+    assert nxt.text.splitlines()[0] != first_name
+
+    async with bot.db.transaction() as tx:
+        report = (
+            await tx.execute(select(PainReport).where(PainReport.kind == "during_exercise"))
+        ).scalar_one()
+        assert report.score == 4 and report.exercise_id
+        actions = (await tx.execute(select(SessionStep.action))).scalars().all()
+        assert actions == ["too_painful"]
+
+
+async def test_too_painful_above_five_is_a_caution_and_the_exercise_is_eased(
+    sqlite_bot: BotUnderTest,
+) -> None:
+    bot = sqlite_bot
+    step = await start_session(bot, KIM, await onboard(bot, KIM))
+    ask = await bot.tap(KIM, step, "Too painful")
+    await bot.stub.press(KIM, ask.message_id, ask.button("7"))
+    caution = await bot.next(KIM)
+    assert "too hard" in caution.text.lower() or "easier" in caution.text.lower(), caution.text
+
+
+async def test_typing_seven_or_11_at_a_pain_question_gets_a_friendly_correction(
+    bot: BotUnderTest,
+) -> None:
+    summary = await onboard(bot, KIM)
+    ask = await bot.tap(KIM, summary, "Start today's session")
+
+    correction = await bot.send(KIM, "seven")
+    assert "number from 0 to 10" in correction.text
+    again = await bot.next(KIM)
+    assert "how bad is your pain right now" in again.text.lower()
+    assert again.has_button("10")
+
+    correction = await bot.send(KIM, "11")
+    assert "number from 0 to 10" in correction.text
+    await bot.next(KIM)
+
+    step = await bot.send(KIM, "4/10")
+    assert step.text.startswith("Exercise 1 of"), "a typed 4/10 is taken as the answer"
+    del ask
+
+
+async def test_bot_restarted_mid_session_carries_on_at_the_same_step(bot: BotUnderTest) -> None:
+    step = await start_session(bot, KIM, await onboard(bot, KIM))
+    step = await bot.tap(KIM, step, "Next" if step.has_button("Next") else "Done")
+    before_restart = step.text
+
+    await bot.restart()
+
+    # The button on the screen still works after the restart...
+    continued = await bot.tap(KIM, step, "Next" if step.has_button("Next") else "Done")
+    assert continued.text != before_restart
+    # ... and /today shows where the user is, not a new session.
+    current = await bot.send(KIM, "/today")
+    assert current.text == continued.text
+    ask_after = await finish_exercises(bot, KIM, current)
+    assert "last one" in ask_after.text
+
+
+async def test_a_stale_button_says_moved_on_and_shows_the_current_step(
+    bot: BotUnderTest,
+) -> None:
+    summary = await onboard(bot, KIM)
+    ask = await bot.tap(KIM, summary, "Start today's session")
+    old_button = ask.button("5")
+    step = await bot.tap(KIM, ask, "2")
+
+    # The user scrolls up and taps a button of the pain question again.
+    await bot.stub.inject_callback(KIM, ask.message_id, old_button)
+    answer = await bot.stub.next_answer(KIM)
+    assert answer.text == "This has moved on."
+    notice = await bot.stub.next_message(KIM)
+    assert "earlier step" in notice.text
+    current = await bot.stub.next_message(KIM)
+    assert current.text == step.text
+
+    async with bot.db.transaction() as tx:
+        reports = (await tx.execute(select(PainReport.kind))).scalars().all()
+        assert reports.count("before_session") == 1, "the stale tap recorded nothing"
+
+
+async def test_forged_button_data_is_refused_politely(bot: BotUnderTest) -> None:
+    await onboard(bot, KIM)
+    for forged in ("session:99999:next", "x" * 64, "lib:ex:not_an_exercise", "::", "ü:1:a"):
+        last = bot.stub.chat(KIM).last_bot_message
+        assert last is not None
+        await bot.stub.inject_callback(KIM, last.message_id, forged)
+        answer = await bot.stub.next_answer(KIM)
+        assert answer.text in ("That button isn't valid any more.", "This has moved on.")
