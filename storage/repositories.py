@@ -180,3 +180,12 @@ async def has_report_on(tx: AsyncSession, user_id: int, kind: str, day: date) ->
         .limit(1)
     )
     return found is not None
+
+
+async def stop_session(tx: AsyncSession, session_id: int, now: datetime) -> None:
+    """Mark a session that was left unfinished as stopped."""
+    await tx.execute(
+        update(ExerciseSession)
+        .where(ExerciseSession.id == session_id, ExerciseSession.status == "in_progress")
+        .values(status="stopped", finished_at=now)
+    )

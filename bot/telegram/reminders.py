@@ -30,7 +30,7 @@ from telegram.ext import Application, ContextTypes
 from bot import metrics, scheduling
 from bot.coach import schedule
 from bot.content.texts import t
-from bot.telegram import delivery
+from bot.telegram import alerts, delivery
 from bot.telegram.flows import checkin
 from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.services import Services
@@ -44,6 +44,7 @@ BATCH = 500
 LEASE = timedelta(minutes=2)
 CONCURRENCY = 64
 BUSY_FLOWS = frozenset({"session", "onboard", "screen", "confirm", "settings", "resume", "delete"})
+BUSY_GRACE = timedelta(minutes=30)
 
 
 @dataclass(frozen=True)
@@ -229,11 +230,13 @@ class Dispatcher:
                 return None
             dialog = user.dialog
             assert dialog is not None
-            if dialog.flow in BUSY_FLOWS:
-                # Mid-session or mid-dialog: don't pull them out; try again in an hour.
+            if dialog.flow in BUSY_FLOWS and now - dialog.updated_at < BUSY_GRACE:
+                # Mid-session or mid-dialog right now: don't pull them out; try in an hour.
                 scheduling.snooze(user, now)
                 user.reminder_claimed_until = None
                 return None
+            if dialog.flow == "session" and (sid := dialog.payload.get("session_id")):
+                await repo.stop_session(tx, int(sid), now)  # abandoned: the day moved on
             checked_in = await repo.has_report_on(tx, user.id, "checkin", local_day)
             dialog.version += 1
             dialog.updated_at = now
@@ -321,6 +324,7 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], services: Services) 
     async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
         while await dispatcher.tick() >= BATCH:
             pass  # a full batch means more are due: keep draining
+        await alerts.send_due(services, app.bot)
 
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     app.job_queue.run_repeating(

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from bot import metrics
 from bot.coach import safety, safety_messages
+from bot.telegram import alerts
 from bot.telegram.turn import Turn
 from storage import models
 from storage import repositories as repo
@@ -106,8 +107,6 @@ async def act(turn: Turn, decision: safety.Decision) -> None:
     if decision.level >= safety.Level.PHYSICIAN:
         await pause_for_safety(turn, decision.level)
     if alert:
-        from bot.telegram import alerts
-
         turn.after_commit.append(lambda: alerts.send_due(turn.services, turn.bot))
 
 

@@ -1,0 +1,93 @@
+"""Alerts to the clinician chat, sent from the escalations table (a transactional outbox).
+
+An escalation row with ``alert_due`` is written in the same transaction as the report that
+caused it. Sending is attempted right after the user's reply and again on every dispatcher
+tick until Telegram accepts it, so a clinician-chat failure never blocks or loses the user's
+message, and each escalation is alerted once (the row is claimed before sending).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot.coach import safety_messages
+from bot.coach.safety import Code, Level, Reason
+from bot.content.texts import t
+from bot.logs import pseudonym
+from bot.telegram import delivery
+from bot.telegram.services import Services
+from storage import repositories as repo
+from storage.models import Escalation
+
+log = logging.getLogger(__name__)
+BATCH = 20
+LEASE = timedelta(minutes=1)
+
+
+def _reason_text(raw: dict[str, object]) -> str:
+    detail = {k: v for k, v in raw.items() if k != "code"}
+    try:
+        return safety_messages.reason_sentence(Reason(Code(str(raw["code"])), detail))
+    except (KeyError, ValueError):
+        return str(raw.get("code"))
+
+
+async def send_due(services: Services, bot: Bot) -> int:
+    """Send every alert that is due; returns how many went out."""
+    chat_id = services.settings.clinician_chat_id
+    if chat_id is None:
+        return 0
+    now = services.clock.now()
+    async with services.db.transaction() as tx:
+        # Claim by moving alerted_at into the future (a lease); a crash lets it expire.
+        due = select(Escalation.id).where(
+            Escalation.alert_due.is_(True),
+            (Escalation.alerted_at.is_(None)) | (Escalation.alerted_at < now - LEASE),
+        )
+        if services.db.is_postgres:
+            due = due.with_for_update(skip_locked=True)
+        claimed = (
+            await tx.execute(
+                update(Escalation)
+                .where(Escalation.id.in_(due.limit(BATCH).scalar_subquery()))
+                .values(alerted_at=now)
+                .returning(Escalation.id, Escalation.user_id, Escalation.level, Escalation.reasons)
+            )
+        ).all()
+        pains = {
+            user_id: await repo.reports_since(tx, user_id, now - timedelta(days=7))
+            for _, user_id, _, _ in claimed
+        }
+    sent = 0
+    for escalation_id, user_id, level, reasons in claimed:
+        history = ", ".join(
+            f"{r.local_date:%a} {r.score}" for r in pains[user_id] if r.kind == "checkin"
+        )
+        text = t(
+            "alert",
+            level=t(f"alert_level.{min(level, Level.EMERGENCY)}"),
+            who=pseudonym(user_id, services.settings.pseudonym_secret),
+            reasons="; ".join(_reason_text(r) for r in reasons),
+            pain=history or t("alert_no_pain"),
+            advice=t(f"alert_advice.{min(level, Level.EMERGENCY)}"),
+        )
+        try:
+            await delivery.send_text(bot, chat_id, text[:4096])
+        except (TelegramError, delivery.Blocked) as exc:
+            log.warning("clinician alert not sent (%s); will retry", exc)
+            async with services.db.transaction() as tx:
+                await tx.execute(
+                    update(Escalation).where(Escalation.id == escalation_id).values(alerted_at=None)
+                )
+            continue
+        async with services.db.transaction() as tx:
+            await tx.execute(
+                update(Escalation).where(Escalation.id == escalation_id).values(alert_due=False)
+            )
+        sent += 1
+    return sent
