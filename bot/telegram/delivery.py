@@ -31,6 +31,10 @@ BACKOFF_SECONDS = 0.5
 MAX_WAIT_SECONDS = 60.0
 
 
+# How retries wait; a module attribute so a test can observe the waits instead of sitting them.
+pause: Callable[[float], Awaitable[None]] = asyncio.sleep
+
+
 class Blocked(Exception):
     """Telegram refused with 403: the user blocked the bot or deleted their account."""
 
@@ -45,9 +49,10 @@ async def call(
     *,
     what: str,
     attempts: int = ATTEMPTS,
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> T:
     """Run one Bot API call with Telegram-aware retries."""
+    sleep = sleep or pause
     for attempt in range(1, attempts + 1):
         try:
             return await make()

@@ -107,11 +107,11 @@ async def backlog_seconds(db: Database) -> float:
 class Dispatcher:
     """Claims and sends due reminders; one per process, safe with many processes."""
 
-    def __init__(self, services: Services, bot: Bot) -> None:
+    def __init__(self, services: Services, bot: Bot, concurrency: int = CONCURRENCY) -> None:
         self.services = services
         self.bot = bot
         self.rate = services.settings.send_rate_per_second
-        self._gate = asyncio.Semaphore(CONCURRENCY)
+        self._gate = asyncio.Semaphore(concurrency)
         self._held: set[int] = set()  # claimed by this instance and not finished yet
         self._closing = asyncio.Event()
 
@@ -220,7 +220,9 @@ class Dispatcher:
                 self._log(tx, user, local_day, kind, "missed", claim.due_at, now)
                 metrics.REMINDERS.labels(outcome="missed").inc()
                 user.snooze_at = None
-                scheduling.schedule_next(user, now)
+                # The next one may still be recent enough to send (today's, after a long
+                # outage): schedule from the oldest instant that is not too late.
+                scheduling.schedule_next(user, max(claim.due_at, now - schedule.LATE_LIMIT))
                 user.reminder_claimed_until = None
                 return None
             if await self._already(tx, user.id, local_day, kind):
