@@ -53,8 +53,10 @@ async def test_reminder_arrives_on_time_and_snoozes_for_an_hour(bot: BotUnderTes
 
     async with bot.db.transaction() as tx:
         checkins = (
-            await tx.execute(select(PainReport).where(PainReport.kind == "checkin"))
-        ).scalars().all()
+            (await tx.execute(select(PainReport).where(PainReport.kind == "checkin")))
+            .scalars()
+            .all()
+        )
         assert [(r.score, r.reach) for r in checkins] == [(2, 1)], "recorded once, with reach"
     assert [(r.kind, r.status) for r in await reminders_sent(bot)] == [
         ("daily", "sent"),
