@@ -128,9 +128,8 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if rate_limit:
-        builder = builder.rate_limiter(
-            AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0)
-        )
+        limiter = AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0)
+        builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
     app.add_handler(TypeHandler(Update, _log_update), group=-1)

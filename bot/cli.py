@@ -22,13 +22,21 @@ CONFIG_ERROR = 2
 
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.serve import serve_polling
 
-    settings.require_token()
-    app = build_application(settings)
-    log.info("starting long polling against %s", settings.telegram_api_url)
-    app.run_polling(allowed_updates=ALLOWED_UPDATES, drop_pending_updates=False)
-    return 0
+    return serve_polling(settings)
+
+
+def _webhook(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.serve import serve_webhook
+
+    return serve_webhook(settings)
+
+
+def _healthcheck(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.serve import probe
+
+    return probe(settings)
 
 
 def _migrate(settings: Settings, args: argparse.Namespace) -> int:
@@ -45,7 +53,12 @@ def _check_content(settings: Settings, args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] = {
     "run": ("run the bot with long polling (needs BACKSTEP_TELEGRAM_TOKEN)", _run),
+    "webhook": (
+        "serve Telegram's webhook (needs BACKSTEP_WEBHOOK_URL and BACKSTEP_WEBHOOK_SECRET)",
+        _webhook,
+    ),
     "migrate": ("bring the database schema up to date", _migrate),
+    "healthcheck": ("exit 0 if the running instance's /healthz answers 200", _healthcheck),
     "check-content": ("validate the exercise file and exit", _check_content),
 }
 

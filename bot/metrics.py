@@ -13,3 +13,12 @@ HANDLER_SECONDS = Histogram(
 REMINDERS = Counter("backstep_reminders_total", "Reminders by outcome", ["outcome"])
 ESCALATIONS = Counter("backstep_escalations_total", "Safety escalations by level", ["level"])
 TELEGRAM_ERRORS = Counter("backstep_telegram_errors_total", "Bot API errors by code", ["code"])
+WEBHOOK_REJECTED = Counter(
+    "backstep_webhook_rejected_total",
+    "Webhook requests refused before processing, by reason",
+    ["reason"],
+)
+REMINDER_CLAIMS_RELEASED = Counter(
+    "backstep_reminder_claims_released_total",
+    "Reminder claims handed back at shutdown for another instance to send",
+)

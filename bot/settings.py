@@ -25,7 +25,11 @@ class Settings(BaseSettings):
     """All of Backstep's settings; names are fixed because deployments rely on them."""
 
     model_config = SettingsConfigDict(
-        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,
+        extra="ignore",
     )
 
     telegram_token: str | None = None
@@ -65,7 +69,9 @@ class Settings(BaseSettings):
             try:
                 return frozenset(int(p) for p in parts)
             except ValueError:
-                raise ValueError("must be comma-separated Telegram user ids, like 123,456") from None
+                raise ValueError(
+                    "must be comma-separated Telegram user ids, like 123,456"
+                ) from None
         return value
 
     @field_validator("database_url")

@@ -51,7 +51,7 @@ async def send_due(services: Services, bot: Bot) -> int:
         )
         if services.db.is_postgres:
             due = due.with_for_update(skip_locked=True)
-        claimed = (
+        result = (
             await tx.execute(
                 update(Escalation)
                 .where(Escalation.id.in_(due.limit(BATCH).scalar_subquery()))
@@ -59,6 +59,9 @@ async def send_due(services: Services, bot: Bot) -> int:
                 .returning(Escalation.id, Escalation.user_id, Escalation.level, Escalation.reasons)
             )
         ).all()
+        claimed: list[tuple[int, int, int, list[dict[str, object]]]] = [
+            (row.id, row.user_id, row.level, row.reasons) for row in result
+        ]
         pains = {
             user_id: await repo.reports_since(tx, user_id, now - timedelta(days=7))
             for _, user_id, _, _ in claimed

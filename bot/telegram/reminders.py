@@ -208,9 +208,9 @@ class Dispatcher:
             zone = user.timezone
             local_day = schedule.local_date(claim.due_at, zone)
             snoozed = user.snooze_at is not None and user.snooze_at == claim.due_at
-            if user.status == "paused" and not user.paused_level and user.paused_until:
-                if user.paused_until <= now:  # the user's own pause has run out
-                    user.status, user.paused_at, user.paused_until = "active", None, None
+            own_pause_over = user.paused_until is not None and user.paused_until <= now
+            if user.status == "paused" and not user.paused_level and own_pause_over:
+                user.status, user.paused_at, user.paused_until = "active", None, None
             kind = self._kind(user, local_day, snoozed)
             if kind is None:
                 scheduling.schedule_next(user, now)

@@ -59,7 +59,7 @@ class Turn:
     tapped_message_id: int | None = None
     out: list[Outgoing] = field(default_factory=list)
     callback_answer: str | None = None
-    after_commit: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
     @property
     def zone(self) -> str:

@@ -12,7 +12,8 @@ def _flows() -> dict[str, Flow]:
     from bot.telegram.flows import checkin, confirm, onboarding, resume, screen, session, settings
 
     return {
-        f.name: f for f in (
+        f.name: f
+        for f in (
             onboarding.FLOW,
             screen.FLOW,
             session.FLOW,

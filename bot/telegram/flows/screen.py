@@ -62,7 +62,8 @@ async def prompt(turn: Turn) -> None:
     rows: list[list[Button]] = []
     for number, symptom in enumerate(_symptoms(), start=1):
         mark = "☑ " if symptom.value in picked else ""
-        rows.append([(f"{mark}{number}. {safety_messages.symptom_phrase(symptom)}", f"pick.{number}")])
+        label = f"{mark}{number}. {safety_messages.symptom_phrase(symptom)}"
+        rows.append([(label, f"pick.{number}")])
     rows.append([(t("screen_done"), "done"), (t("screen_back"), "none")])
     turn.show(t("screen_pick", items=_items(picked)), turn.buttons(rows))
 
