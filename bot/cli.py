@@ -51,6 +51,33 @@ def _check_content(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.sandbox.runner import run_sandbox
+
+    return run_sandbox(settings, host=args.host, port=args.port, speed=args.speed)
+
+
+def _sandbox_options(command: argparse.ArgumentParser) -> None:
+    def speed(value: str) -> float:
+        from bot.sandbox.runner import MAX_SPEED
+
+        try:
+            number = float(value)
+        except ValueError:
+            number = 0.0
+        if not 0 < number <= MAX_SPEED:
+            raise argparse.ArgumentTypeError(f"must be a number above 0, at most {MAX_SPEED:g}")
+        return number
+
+    command.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    command.add_argument(
+        "--port", type=int, help="port for the page (default BACKSTEP_SANDBOX_PORT or 8080)"
+    )
+    command.add_argument(
+        "--speed", type=speed, help="run the clock this many times faster (60: a minute a second)"
+    )
+
+
 COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] = {
     "run": ("run the bot with long polling (needs BACKSTEP_TELEGRAM_TOKEN)", _run),
     "webhook": (
@@ -60,6 +87,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] =
     "migrate": ("bring the database schema up to date", _migrate),
     "healthcheck": ("exit 0 if the running instance's /healthz answers 200", _healthcheck),
     "check-content": ("validate the exercise file and exit", _check_content),
+    "sandbox": ("try the bot in a browser, no Telegram token needed (local stand-in)", _sandbox),
 }
 
 
@@ -71,7 +99,9 @@ def parser() -> argparse.ArgumentParser:
     )
     sub = root.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for name, (help_text, _) in COMMANDS.items():
-        sub.add_parser(name, help=help_text, description=help_text)
+        command = sub.add_parser(name, help=help_text, description=help_text)
+        if name == "sandbox":
+            _sandbox_options(command)
     return root
 
 

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
 from telegram.ext import Application
 
 from bot.clock import FastClock
@@ -204,7 +206,9 @@ class Sandbox:
         """
         async with self._jumping:
             async with self.services.db.transaction() as tx:
-                due = await tx.scalar(select_next_reminder(user_id))
+                due = await tx.scalar(
+                    select(User.next_reminder_at).where(User.id == user_id)
+                )
             if due is not None:
                 ahead = due - self.clock.now()
                 if ahead > timedelta():
@@ -215,12 +219,6 @@ class Sandbox:
     def _dispatcher(self) -> Dispatcher:
         assert self.app is not None
         return _dispatcher_of(self.app) or Dispatcher(self.services, self.app.bot)
-
-
-def select_next_reminder(user_id: int) -> Any:
-    from sqlalchemy import select
-
-    return select(User.next_reminder_at).where(User.id == user_id)
 
 
 def _dispatcher_of(app: AnyApplication) -> Dispatcher | None:
@@ -283,7 +281,7 @@ def _announce(sandbox: Sandbox) -> None:
         f"Backstep sandbox is running: open {url} in your browser",
         f"  a second user (a separate chat): {url}?user=2   both side by side: {url}?user=1,2",
         f"  {pace}; the page's button jumps to the next reminder",
-        f"  database: {sandbox.settings.database_url}",
+        f"  database: {make_url(sandbox.settings.database_url).render_as_string()}",
         "  press Ctrl-C to stop",
         "",
     ]

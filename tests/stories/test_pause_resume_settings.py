@@ -43,10 +43,14 @@ async def test_resume_after_see_your_physician_needs_clearance_and_a_clear_scree
     screen = await bot.tap(MIA, ask, "Yes, I've been cleared")
     assert "safety questions" in screen.text
     await bot.tap(MIA, screen, "No, none of these")
-    done = await bot.next(MIA)
+    rebaseline = await bot.next(MIA)
+    assert "new starting point" in rebaseline.text
+    ask_reach = await bot.tap(MIA, rebaseline, "5")
+    done = await bot.tap(MIA, ask_reach, "Thigh")
     assert "program is back on" in done.text
     user = await user_row(bot)
     assert user.status == "active" and user.paused_level is None
+    assert (user.baseline_pain, user.baseline_reach) == (5, 2), "re-baselined"
     async with bot.db.transaction() as tx:
         escalation = (await tx.execute(select(Escalation))).scalar_one()
         assert escalation.resolved_at is not None, "the escalation is kept, marked resolved"
@@ -63,7 +67,8 @@ async def test_emergency_pause_can_only_be_lifted_after_24_hours(bot: BotUnderTe
     assert "a doctor has examined you" in ask.text
     screen = await bot.tap(MIA, ask, "examined me and cleared me")
     await bot.tap(MIA, screen, "No, none of these")
-    assert "back on" in (await bot.next(MIA)).text
+    rebaseline = await bot.next(MIA)
+    assert "back on" in (await bot.tap(MIA, rebaseline, "0")).text
 
 
 async def test_pause_for_three_days_stops_reminders_then_they_come_back(bot: BotUnderTest) -> None:

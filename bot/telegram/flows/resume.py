@@ -15,8 +15,11 @@ from bot import scheduling
 from bot.coach.safety import Level
 from bot.content.texts import t
 from bot.telegram.flows import onboarding, screen
-from bot.telegram.flows.base import Flow
+from bot.telegram.flows.base import Flow, parse_pain, tapped_score
+from bot.telegram.flows.onboarding import reach_rows
+from bot.telegram.keyboards import scale_rows
 from bot.telegram.turn import Turn
+from storage import repositories as repo
 from storage.models import Escalation
 
 NAME = "resume"
@@ -63,6 +66,12 @@ async def begin(turn: Turn) -> None:
 
 
 async def prompt(turn: Turn) -> None:
+    if turn.dialog.step == "baseline":
+        turn.show(t("resume_baseline"), turn.buttons(scale_rows("pain")))
+        return
+    if turn.dialog.step == "reach":
+        turn.show(t("reach_ask"), turn.buttons(reach_rows(turn.user.last_reach)))
+        return
     emergency = (turn.user.paused_level or 0) >= Level.EMERGENCY
     turn.show(
         t("resume_emergency_ask" if emergency else "resume_ask_cleared"),
@@ -76,7 +85,14 @@ async def prompt(turn: Turn) -> None:
 
 
 async def on_tap(turn: Turn, action: str) -> None:
-    if action == "yes":
+    step = turn.dialog.step
+    if step == "baseline" and (score := tapped_score(action, "pain")) is not None:
+        await _baseline(turn, score)
+    elif step == "reach" and (reach := tapped_score(action, "reach")) is not None and reach < 5:
+        await _reach(turn, reach)
+    elif step != "cleared":
+        await prompt(turn)
+    elif action == "yes":
         await screen.begin(turn, then=NAME, source="screen")
     elif action == "no":
         turn.go("none", "")
@@ -93,13 +109,56 @@ async def after_screen(turn: Turn) -> None:
         .where(Escalation.user_id == turn.user.id, Escalation.resolved_at.is_(None))
         .values(resolved_at=turn.now)
     )
-    _reactivate(turn)
     if turn.user.onboarded_on is None:
+        _reactivate(turn)
         turn.user.status = "onboarding"
         await onboarding.after_screen(turn)
         return
+    turn.go(NAME, "baseline")
+    await prompt(turn)
+
+
+async def _baseline(turn: Turn, score: int) -> None:
+    """A clinician cleared them: today's pain is the new starting point (re-baseline)."""
+    user = turn.user
+    user.baseline_pain = score
+    repo.add_report(
+        turn.tx,
+        user,
+        at=turn.now,
+        local_date=turn.today,
+        kind="onboarding",
+        score=score,
+        reach=0 if score == 0 else None,
+    )
+    if score == 0:
+        await _reach(turn, 0)
+    else:
+        turn.go(NAME, "reach")
+        await prompt(turn)
+
+
+async def _reach(turn: Turn, reach: int) -> None:
+    user = turn.user
+    user.baseline_reach = user.last_reach = reach
+    report = await repo.latest_report(turn.tx, user.id, "onboarding")
+    if report is not None and report.reach is None:
+        report.reach = reach
+    _reactivate(turn)
     turn.go("none", "")
-    turn.say(t("resume_done"))
+    turn.show(t("resume_done"))
+
+
+async def on_text(turn: Turn, text: str) -> bool:
+    if turn.dialog.step != "baseline":
+        return False
+    score = parse_pain(text)
+    if score is None:
+        turn.say(t("number_bad"))
+        await prompt(turn)
+    else:
+        await _baseline(turn, score)
+    return True
 
 
 def _reactivate(turn: Turn) -> None:
@@ -111,4 +170,4 @@ def _reactivate(turn: Turn) -> None:
     scheduling.schedule_next(user, turn.now)
 
 
-FLOW = Flow(NAME, prompt, on_tap)
+FLOW = Flow(NAME, prompt, on_tap, on_text)

@@ -1,0 +1,85 @@
+"""A user's history, read from the database in the shapes the pure counting code takes.
+
+/progress, the weekly summary and /stats read the same few things (at-rest pain by day, the
+days with a finished session, the level changes progression made); each is one indexed query
+here, so they are written once and count the same way everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.coach.adherence import DAILY_KINDS, LevelChange, PainEntry
+from bot.coach.program import ExerciseLevel
+from storage.models import ExerciseSession, PainReport
+
+#: Key of a plan entry (``exercise_sessions.plan[i]``) recording what progression decided
+#: after that exercise: ``{"direction", "reason", "exercise_id", "notch", "on"}``.
+CHANGE_KEY = "change"
+
+
+async def pain_entries(tx: AsyncSession, user_id: int, since: date | None = None) -> list[PainEntry]:
+    """The user's at-rest pain reports (optionally from ``since`` on), oldest first."""
+    query = select(PainReport.local_date, PainReport.kind, PainReport.score).where(
+        PainReport.user_id == user_id, PainReport.kind.in_(sorted(DAILY_KINDS))
+    )
+    if since is not None:
+        query = query.where(PainReport.local_date >= since)
+    rows = (await tx.execute(query.order_by(PainReport.at, PainReport.id))).all()
+    return [PainEntry(day, kind, score) for day, kind, score in rows]
+
+
+async def session_days(tx: AsyncSession, user_id: int) -> list[date]:
+    """Local days with a finished session, oldest first (one entry per session)."""
+    rows = await tx.scalars(
+        select(ExerciseSession.local_date)
+        .where(ExerciseSession.user_id == user_id, ExerciseSession.status == "done")
+        .order_by(ExerciseSession.local_date)
+    )
+    return list(rows.all())
+
+
+def change_of(entry: dict[str, Any]) -> dict[str, Any] | None:
+    """The progression change recorded on a plan entry, if any."""
+    change = entry.get(CHANGE_KEY)
+    return change if isinstance(change, dict) else None
+
+
+async def level_changes(
+    tx: AsyncSession, user_id: int, first: date, last: date, slot_of: Any
+) -> list[LevelChange]:
+    """Changes progression decided from ``first`` to ``last`` (local days), oldest first.
+
+    Changes are recorded on the plan entry of the session they were decided from, up to a
+    day after it (the next morning's answer), so sessions from the day before ``first`` are
+    read too. ``slot_of`` maps an exercise id to its slot (``Catalog.slot_of``).
+    """
+    sessions = await tx.scalars(
+        select(ExerciseSession)
+        .where(
+            ExerciseSession.user_id == user_id,
+            ExerciseSession.local_date >= first - timedelta(days=1),
+            ExerciseSession.local_date <= last,
+        )
+        .order_by(ExerciseSession.started_at, ExerciseSession.id)
+    )
+    found: list[tuple[str, LevelChange]] = []
+    for session in sessions.all():
+        for entry in session.plan:
+            change = change_of(entry)
+            if change is None or not first.isoformat() <= str(change.get("on")) <= last.isoformat():
+                continue
+            try:
+                slot = slot_of(entry["exercise_id"])
+            except KeyError:
+                continue  # no longer in the catalog
+            origin = change.get("from") or entry
+            before = ExerciseLevel(str(origin["exercise_id"]), int(origin["notch"]))
+            after = ExerciseLevel(str(change["exercise_id"]), int(change["notch"]))
+            found.append((str(change.get("at", "")), LevelChange(slot, before, after)))
+    found.sort(key=lambda item: item[0])
+    return [change for _, change in found]

@@ -1,0 +1,133 @@
+"""/progress: the pain chart of the last four weeks, with streak, sessions and change.
+
+The numbers come from :mod:`bot.coach.adherence` (pure), the picture from :mod:`bot.charts`
+(rendered in a worker thread). With fewer than three days of pain scores a chart would be a
+dot or two, so those users get the same numbers as a few lines of text.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import Update
+
+from bot import charts, history
+from bot.coach import adherence
+from bot.content.texts import t
+from bot.telegram.turn import Outgoing, Turn
+
+
+def number(value: float) -> str:
+    """4.0 -> "4", 3.25 -> "3.3": one decimal, none when it is whole."""
+    rounded = round(value, 1)
+    return str(int(rounded)) if rounded == int(rounded) else f"{rounded:.1f}"
+
+
+def signed(value: float) -> str:
+    rounded = round(value, 1)
+    if rounded == 0:
+        return "0"
+    return ("+" if rounded > 0 else "-") + number(abs(rounded))
+
+
+def days_text(count: int) -> str:
+    return t("days.one") if count == 1 else t("days.other", count=count)
+
+
+def streak_line(streaks: adherence.Streaks) -> str:
+    if streaks.current == 0:
+        return t("progress_streak_none", best=days_text(streaks.best))
+    return t("progress_streak", current=days_text(streaks.current), best=days_text(streaks.best))
+
+
+def change_line(change: adherence.PainChange | None) -> str:
+    if change is None:
+        return ""
+    if change.percent is None or round(change.points, 1) == 0:
+        return t(
+            "progress_change_points",
+            start=number(change.start),
+            now=number(change.now),
+            points=signed(change.points),
+        )
+    return t(
+        "progress_change",
+        start=number(change.start),
+        now=number(change.now),
+        points=signed(change.points),
+        percent=f"{round(change.percent):+d}%",
+    )
+
+
+def summary_lines(numbers: adherence.Progress) -> str:
+    """Streak, sessions this week and per week, change since starting; one per line."""
+    lines = [
+        streak_line(numbers.streaks),
+        t(
+            "progress_sessions",
+            week=numbers.sessions_this_week,
+            per_week=number(numbers.per_week),
+        ),
+        change_line(numbers.change),
+    ]
+    return "\n".join(line for line in lines if line)
+
+
+def started(turn: Turn) -> bool:
+    """Whether the user finished onboarding; tells them how to start if not."""
+    user = turn.user
+    if user.consent_at is None or user.status in ("refused", "onboarding"):
+        turn.say(t("not_started"))
+        return False
+    return True
+
+
+def start_day(turn: Turn) -> date:
+    return turn.user.onboarded_on or turn.user.created_at.date()
+
+
+async def load(turn: Turn) -> adherence.Progress:
+    entries = await history.pain_entries(turn.tx, turn.user.id)
+    days = await history.session_days(turn.tx, turn.user.id)
+    return adherence.progress(
+        entries,
+        days,
+        baseline=turn.user.baseline_pain,
+        start=start_day(turn),
+        today=turn.today,
+    )
+
+
+def chart_labels() -> charts.ChartLabels:
+    return charts.ChartLabels(
+        title=t("chart.title"),
+        pain_axis=t("chart.pain_axis"),
+        pain=t("chart.pain"),
+        baseline=t("chart.baseline"),
+        session=t("chart.session"),
+    )
+
+
+async def show_progress(turn: Turn, update: Update) -> None:
+    if not started(turn):
+        return
+    numbers = await load(turn)
+    if not numbers.enough_for_chart:
+        turn.say(
+            t(
+                "progress_text",
+                days=days_text(numbers.days_reported),
+                needed=adherence.MIN_DAYS_FOR_CHART,
+                lines=summary_lines(numbers),
+            )
+        )
+        return
+    png = await charts.render_pain_chart_async(
+        numbers.daily,
+        numbers.session_days,
+        baseline=numbers.baseline,
+        first=numbers.chart_first_day,
+        last=numbers.today,
+        labels=chart_labels(),
+    )
+    turn.out.append(Outgoing(t("progress_caption", lines=summary_lines(numbers)), photo=png))
