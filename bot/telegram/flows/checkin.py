@@ -9,9 +9,9 @@ from datetime import timedelta
 
 from bot import scheduling
 from bot.content.texts import t
-from bot.telegram import safety_actions
-from bot.telegram.flows import screen, session
-from bot.telegram.flows.base import Flow, parse_pain, tapped_score, tapped_value
+from bot.telegram import progressing, safety_actions
+from bot.telegram.flows import answers, screen, session
+from bot.telegram.flows.base import Flow, tapped_score, tapped_value
 from bot.telegram.flows.onboarding import reach_rows
 from bot.telegram.keyboards import scale_rows
 from bot.telegram.turn import Turn
@@ -134,6 +134,7 @@ async def on_tap(turn: Turn, action: str) -> None:
             reach=turn.user.last_reach,
         )
         await safety_actions.assess_report(turn, report)
+        await progressing.after_settled(turn)
         if turn.dialog.flow == NAME:
             await _after_reports(turn, score=report.score)
     elif step == "offer" and action == "start":
@@ -153,12 +154,7 @@ async def on_tap(turn: Turn, action: str) -> None:
 async def on_text(turn: Turn, text: str) -> bool:
     if turn.dialog.step != "pain":
         return False
-    score = parse_pain(text)
-    if score is None:
-        turn.say(t("number_bad"))
-        await prompt(turn)
-    else:
-        await _pain(turn, score)
+    await answers.typed_score(turn, text, _pain, prompt)
     return True
 
 

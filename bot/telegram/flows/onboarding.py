@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from datetime import time
 
 from telegram import KeyboardButton, Location, ReplyKeyboardMarkup, ReplyKeyboardRemove
 
-from bot.coach import schedule, timezones
+from bot import scheduling
+from bot.coach import timezones
 from bot.content.texts import t
-from bot.telegram.flows import screen
-from bot.telegram.flows.base import Flow, parse_pain, tapped_score, tapped_value
+from bot.telegram.flows import answers, screen
+from bot.telegram.flows.base import Flow, tapped_score, tapped_value
 from bot.telegram.keyboards import Button, scale_rows
 from bot.telegram.turn import Turn
-from storage import repositories as repo
 
 NAME = "onboard"
 TIME_CHOICES = ("07:00", "07:30", "08:00", "12:00", "18:00", "20:00")
@@ -120,31 +119,12 @@ async def after_screen(turn: Turn) -> None:
 
 
 async def _baseline(turn: Turn, score: int) -> None:
-    user = turn.user
-    user.baseline_pain = score
-    repo.add_report(
-        turn.tx,
-        user,
-        at=turn.now,
-        local_date=turn.today,
-        kind="onboarding",
-        score=score,
-        reach=0 if score == 0 else None,
-    )
-    if score == 0:
-        user.baseline_reach = user.last_reach = 0
-        turn.go(NAME, "time")
-    else:
-        turn.go(NAME, "reach")
+    turn.go(NAME, "reach" if answers.set_baseline(turn, score) else "time")
     await prompt(turn)
 
 
 async def _reach(turn: Turn, reach: int) -> None:
-    user = turn.user
-    user.baseline_reach = user.last_reach = reach
-    report = await repo.latest_report(turn.tx, user.id, "onboarding")
-    if report is not None:
-        report.reach = reach
+    await answers.set_baseline_reach(turn, reach)
     turn.go(NAME, "time")
     await prompt(turn)
 
@@ -158,17 +138,11 @@ async def _time(turn: Turn, chosen: time) -> None:
 async def on_text(turn: Turn, text: str) -> bool:
     step = turn.dialog.step
     if step == "baseline":
-        score = parse_pain(text)
-        if score is None:
-            turn.say(t("number_bad"))
-            await prompt(turn)
-        else:
-            await _baseline(turn, score)
+        await answers.typed_score(turn, text, _baseline, prompt)
         return True
     if step == "time":
-        chosen = schedule.parse_time(text)
+        chosen = answers.typed_time(turn, text)
         if chosen is None:
-            turn.say(t("time_bad", text=text[:40]))
             await prompt(turn)
         else:
             await _time(turn, chosen)
@@ -186,17 +160,13 @@ async def on_text(turn: Turn, text: str) -> bool:
 async def on_location(turn: Turn, location: Location) -> bool:
     if turn.dialog.step != "zone":
         return False
-    zone = await asyncio.to_thread(timezones.zone_at, location.latitude, location.longitude)
-    if zone is None:
-        turn.say(t("zone_bad", text=f"{location.latitude:.2f}, {location.longitude:.2f}"))
-        return True
-    await _zone(turn, zone)
+    zone = await answers.zone_from_location(turn, location)
+    if zone is not None:
+        await _zone(turn, zone)
     return True
 
 
 async def _zone(turn: Turn, zone: str) -> None:
-    from bot import scheduling
-
     user = turn.user
     user.timezone = zone
     user.status = "active"

@@ -14,12 +14,11 @@ from sqlalchemy import update
 from bot import scheduling
 from bot.coach.safety import Level
 from bot.content.texts import t
-from bot.telegram.flows import onboarding, screen
-from bot.telegram.flows.base import Flow, parse_pain, tapped_score
+from bot.telegram.flows import answers, onboarding, screen
+from bot.telegram.flows.base import Flow, tapped_score
 from bot.telegram.flows.onboarding import reach_rows
 from bot.telegram.keyboards import scale_rows
 from bot.telegram.turn import Turn
-from storage import repositories as repo
 from storage.models import Escalation
 
 NAME = "resume"
@@ -120,30 +119,19 @@ async def after_screen(turn: Turn) -> None:
 
 async def _baseline(turn: Turn, score: int) -> None:
     """A clinician cleared them: today's pain is the new starting point (re-baseline)."""
-    user = turn.user
-    user.baseline_pain = score
-    repo.add_report(
-        turn.tx,
-        user,
-        at=turn.now,
-        local_date=turn.today,
-        kind="onboarding",
-        score=score,
-        reach=0 if score == 0 else None,
-    )
-    if score == 0:
-        await _reach(turn, 0)
-    else:
+    if answers.set_baseline(turn, score):
         turn.go(NAME, "reach")
         await prompt(turn)
+    else:
+        _finish(turn)
 
 
 async def _reach(turn: Turn, reach: int) -> None:
-    user = turn.user
-    user.baseline_reach = user.last_reach = reach
-    report = await repo.latest_report(turn.tx, user.id, "onboarding")
-    if report is not None and report.reach is None:
-        report.reach = reach
+    await answers.set_baseline_reach(turn, reach)
+    _finish(turn)
+
+
+def _finish(turn: Turn) -> None:
     _reactivate(turn)
     turn.go("none", "")
     turn.show(t("resume_done"))
@@ -152,12 +140,7 @@ async def _reach(turn: Turn, reach: int) -> None:
 async def on_text(turn: Turn, text: str) -> bool:
     if turn.dialog.step != "baseline":
         return False
-    score = parse_pain(text)
-    if score is None:
-        turn.say(t("number_bad"))
-        await prompt(turn)
-    else:
-        await _baseline(turn, score)
+    await answers.typed_score(turn, text, _baseline, prompt)
     return True
 
 

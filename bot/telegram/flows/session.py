@@ -10,8 +10,9 @@ from __future__ import annotations
 from bot.coach import program
 from bot.coach.catalog import render_full, render_steps
 from bot.content.texts import t
-from bot.telegram import safety_actions
-from bot.telegram.flows.base import Flow, parse_pain, tapped_score
+from bot.telegram import progressing, safety_actions
+from bot.telegram.flows import answers
+from bot.telegram.flows.base import Flow, tapped_score
 from bot.telegram.keyboards import scale_rows
 from bot.telegram.turn import Turn
 from storage import repositories as repo
@@ -223,17 +224,13 @@ async def _finish(turn: Turn, session: ExerciseSession) -> None:
             next=scheduling.describe_next(turn.user, turn.now) or t("session_next_unknown"),
         )
     )
+    await progressing.after_session(turn, session)
 
 
 async def on_text(turn: Turn, text: str) -> bool:
     if turn.dialog.step not in ("pain_before", "pain_after", "hurt"):
         return False
-    score = parse_pain(text)
-    if score is None:
-        turn.say(t("number_bad"))
-        await prompt(turn)
-    else:
-        await _score(turn, score)
+    await answers.typed_score(turn, text, _score, prompt)
     return True
 
 

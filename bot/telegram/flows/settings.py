@@ -6,13 +6,12 @@ change the schedule on the user's row is recomputed at once, so the next reminde
 
 from __future__ import annotations
 
-import asyncio
-
 from telegram import Location, ReplyKeyboardRemove
 
 from bot import scheduling
-from bot.coach import schedule, timezones
+from bot.coach import timezones
 from bot.content.texts import t
+from bot.telegram.flows import answers
 from bot.telegram.flows.base import Flow, tapped_score
 from bot.telegram.flows.onboarding import parse_time_action, time_rows, zone_keyboard
 from bot.telegram.turn import Turn
@@ -84,9 +83,8 @@ async def on_tap(turn: Turn, action: str) -> None:
 async def on_text(turn: Turn, text: str) -> bool:
     step = turn.dialog.step
     if step == "time":
-        chosen = schedule.parse_time(text)
+        chosen = answers.typed_time(turn, text)
         if chosen is None:
-            turn.say(t("time_bad", text=text[:40]))
             await prompt(turn)
         else:
             turn.user.reminder_time = chosen.strftime("%H:%M")
@@ -106,10 +104,8 @@ async def on_text(turn: Turn, text: str) -> bool:
 async def on_location(turn: Turn, location: Location) -> bool:
     if turn.dialog.step != "zone":
         return False
-    zone = await asyncio.to_thread(timezones.zone_at, location.latitude, location.longitude)
-    if zone is None:
-        turn.say(t("zone_bad", text=f"{location.latitude:.2f}, {location.longitude:.2f}"))
-    else:
+    zone = await answers.zone_from_location(turn, location)
+    if zone is not None:
         turn.user.timezone = zone
         _saved(turn, remove_keyboard=True)
     return True
