@@ -143,3 +143,27 @@ async def test_after_downtime_a_recent_reminder_is_sent_once_and_an_old_one_skip
     late = await bot.stub.next_message(ROB)
     assert "check-in" in late.text
     assert not [m for m in bot.stub.unread_events(ROB + 1) if m.kind == "message"]
+
+
+async def test_quiet_days_bring_a_kinder_nudge_then_weekly_reminders(bot: BotUnderTest) -> None:
+    await onboard(bot, ROB)
+    texts: list[str] = []
+    bot.clock.advance(DUE)
+    for _day in range(16):
+        await bot.dispatch_reminders()
+        texts.extend(
+            e.message.text for e in bot.stub.unread_events(ROB) if e.kind == "message" and e.message
+        )
+        bot.clock.advance(timedelta(days=1))
+    reminders = [x for x in texts if "(0-10)" in x]  # not the weekly summary
+    kinds = [
+        "nudge" if "been a few days" in x else "weekly" if "once a week" in x else "daily"
+        for x in reminders
+    ]
+    # Onboarded Monday, no session since: Mon..Thu daily, Fri..Mon nudges, then weekly.
+    assert kinds[:4] == ["daily"] * 4
+    assert kinds[4:8] == ["nudge"] * 4
+    assert kinds[8:] == ["weekly", "weekly"], kinds
+    rows = await reminders_sent(bot)
+    weekly_days = [r.local_date for r in rows if r.kind == "weekly"]
+    assert (weekly_days[1] - weekly_days[0]).days == 7

@@ -134,3 +134,24 @@ async def test_a_false_alarm_phrase_returns_to_the_same_step(bot: BotUnderTest) 
     assert "carry on" in back.text
     current = await bot.next(PAT)
     assert current.text == step.text
+
+
+async def test_a_failing_clinician_chat_never_blocks_the_user_and_is_retried(
+    clinic_bot: BotUnderTest,
+) -> None:
+    bot = clinic_bot
+    bot.stub.block(CLINIC)  # the clinic chat refuses for now
+    await onboard(bot, PAT, pain="3", reach="Buttock")
+    advice = await morning_checkin(bot, PAT, "7", "Buttock")
+    assert "please see your physician" in advice.text.lower(), "the user is told regardless"
+    async with bot.db.transaction() as tx:
+        escalation = (await tx.execute(select(Escalation))).scalar_one()
+        assert escalation.alert_due is True, "the alert waits for a retry"
+
+    bot.stub.unblock(CLINIC)
+    from bot.telegram import alerts
+
+    bot.clock.advance(timedelta(minutes=2))
+    assert await alerts.send_due(bot.services, bot.app.bot) == 1  # type: ignore[union-attr]
+    assert await alerts.send_due(bot.services, bot.app.bot) == 0  # type: ignore[union-attr]
+    assert len([m for m in bot.stub.chat(CLINIC).bot_messages if "escalation" in m.text]) == 1
