@@ -167,3 +167,33 @@ async def test_quiet_days_bring_a_kinder_nudge_then_weekly_reminders(bot: BotUnd
     rows = await reminders_sent(bot)
     weekly_days = [r.local_date for r in rows if r.kind == "weekly"]
     assert (weekly_days[1] - weekly_days[0]).days == 7
+
+
+async def test_the_red_flag_screen_is_asked_again_in_the_check_in_after_a_week(
+    sqlite_bot: BotUnderTest,
+) -> None:
+    bot = sqlite_bot
+    await onboard(bot, ROB, pain="2")
+    bot.clock.advance(DUE + timedelta(days=7))
+    await bot.dispatch_reminders()  # last Monday's: long missed
+    await bot.dispatch_reminders()  # today's
+    reminder = await bot.stub.next_message(ROB)
+    ask_reach = await bot.tap(ROB, reminder, "2")
+    screen = await bot.tap(ROB, ask_reach, "Buttock")
+    assert "safety questions" in screen.text, "people rarely volunteer saddle numbness"
+    await bot.tap(ROB, screen, "No, none of these")
+    offer = await bot.next(ROB)
+    assert offer.has_button("Start now")
+
+
+async def test_show_all_steps_then_carry_on(sqlite_bot: BotUnderTest) -> None:
+    from tests.stories.helpers import start_session
+
+    bot = sqlite_bot
+    step = await start_session(bot, ROB, await onboard(bot, ROB))
+    await bot.stub.press(ROB, step.message_id, step.button("Show all steps"))
+    full = await bot.stub.next_message(ROB)
+    assert full.text.startswith(step.text.splitlines()[0].split(": ", 1)[1])
+    assert "1." in full.text and len(full.text) <= 4096
+    again = await bot.stub.next_message(ROB)
+    assert again.text == step.text and again.has_button("Too painful")
