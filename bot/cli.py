@@ -78,6 +78,24 @@ def _sandbox_options(command: argparse.ArgumentParser) -> None:
     )
 
 
+def _export_cohort(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.cohort import export_cohort
+    from storage.db import Database
+
+    async def run() -> int:
+        db = Database(settings.database_url)
+        try:
+            return await export_cohort(db, settings.pseudonym_secret, Path(args.out))
+        finally:
+            await db.close()
+
+    count = asyncio.run(run())
+    print(f"wrote {count} weekly rows to {args.out}")
+    return 0
+
+
 COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] = {
     "run": ("run the bot with long polling (needs BACKSTEP_TELEGRAM_TOKEN)", _run),
     "webhook": (
@@ -88,6 +106,10 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] =
     "healthcheck": ("exit 0 if the running instance's /healthz answers 200", _healthcheck),
     "check-content": ("validate the exercise file and exit", _check_content),
     "sandbox": ("try the bot in a browser, no Telegram token needed (local stand-in)", _sandbox),
+    "export-cohort": (
+        "write pseudonymous weekly rows per user (pain, sessions, escalations) to a CSV file",
+        _export_cohort,
+    ),
 }
 
 
@@ -102,6 +124,8 @@ def parser() -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text, description=help_text)
         if name == "sandbox":
             _sandbox_options(command)
+        elif name == "export-cohort":
+            command.add_argument("--out", required=True, metavar="FILE.csv", help="CSV to write")
     return root
 
 

@@ -24,7 +24,12 @@ if TYPE_CHECKING:
     from bot.sandbox.runner import Sandbox
 
 STATIC = Path(__file__).with_name("static")
-TYPES = {".html": "text/html", ".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
+TYPES = {
+    ".html": "text/html",
+    ".css": "text/css",
+    ".js": "text/javascript",
+    ".svg": "image/svg+xml",
+}
 # The page loads nothing from elsewhere; the browser enforces that (and so works offline).
 CSP = (
     "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
@@ -94,7 +99,7 @@ def add_routes(sandbox: Sandbox) -> Callable[[web.Application], None]:
         return _json(result.to_json())
 
     def extend(app: web.Application) -> None:
-        user = "/_sandbox/{user_id:[0-9]{1,15}}"
+        user = "/_sandbox/{user_id:-?[0-9]{1,15}}"
         app.router.add_get("/", page)
         app.router.add_get("/static/{name}", static)
         app.router.add_get("/_sandbox/info", info)

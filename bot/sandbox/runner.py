@@ -58,15 +58,17 @@ class JumpResult:
     """What "jump to the next reminder" did for one user."""
 
     user_id: int
-    due_at: datetime | None  # the reminder jumped to; None when none is scheduled
+    due_at: datetime | None  # the instant jumped to; None when nothing is scheduled
+    kind: str | None  # "reminder", "weekly summary" or "reminder and weekly summary"
     now: datetime  # the sandbox clock after the jump
-    handled: int  # reminders the dispatcher tick claimed and handled (any user)
+    handled: int  # daily reminders the dispatcher tick claimed and handled (any user)
 
     def to_json(self) -> dict[str, Any]:
         return {
             "ok": True,
             "user_id": self.user_id,
             "due_at": self.due_at.isoformat() if self.due_at else None,
+            "kind": self.kind,
             "now": self.now.isoformat(),
             "handled": self.handled,
         }
@@ -114,14 +116,15 @@ class Sandbox:
                 f"cannot listen on {self.host}:{self.requested_port} "
                 f"({exc.strerror or exc}); choose another port with --port"
             ) from None
+        if self.settings.clinician_chat_id is not None:
+            # Clinician alerts need a chat to land in: open it (the page shows it at ?user=ID).
+            self.stub.add_user(self.settings.clinician_chat_id, "Clinician")
         try:
             settings = self.settings.model_copy(
                 update={
                     "telegram_token": SANDBOX_TOKEN,
                     "telegram_api_url": self.stub.base_url,
-                    "reminder_tick_seconds": min(
-                        TICK_SECONDS, self.settings.reminder_tick_seconds
-                    ),
+                    "reminder_tick_seconds": min(TICK_SECONDS, self.settings.reminder_tick_seconds),
                 }
             )
             app = build_application(settings, clock=self.clock)
@@ -198,27 +201,44 @@ class Sandbox:
         return found
 
     async def jump_to_next_reminder(self, user_id: int) -> JumpResult:
-        """Move the clock to the user's ``next_reminder_at`` and run one dispatcher tick.
+        """Move the clock to the next thing the bot sends the user on its own, and send it.
 
-        The clock is shared, so the jump moves time for every sandbox user; a reminder
+        That is the earlier of ``users.next_reminder_at`` (the daily reminder or check-in)
+        and ``users.next_weekly_at`` (the weekly summary), so stepping through the days never
+        skips a Sunday summary. Then one dispatcher tick runs, which sends both kinds.
+
+        The clock is shared, so the jump moves time for every sandbox user; something
         already due is sent without moving the clock. The periodic reminder job may claim
         it first, in which case it arrives all the same and ``handled`` counts 0.
         """
         async with self._jumping:
             async with self.services.db.transaction() as tx:
-                due = await tx.scalar(
-                    select(User.next_reminder_at).where(User.id == user_id)
-                )
-            if due is not None:
-                ahead = due - self.clock.now()
-                if ahead > timedelta():
-                    self.clock.jump(ahead)
-            handled = await self._dispatcher().tick() if due is not None else 0
-            return JumpResult(user_id, due, self.clock.now(), handled)
+                row = (
+                    await tx.execute(
+                        select(User.next_reminder_at, User.next_weekly_at).where(User.id == user_id)
+                    )
+                ).first()
+            due, kind = _earliest(row[0], row[1]) if row is not None else (None, None)
+            if due is None:
+                return JumpResult(user_id, None, None, self.clock.now(), 0)
+            ahead = due - self.clock.now()
+            if ahead > timedelta():
+                self.clock.jump(ahead)
+            handled = await self._dispatcher().tick()
+            return JumpResult(user_id, due, kind, self.clock.now(), handled)
 
     def _dispatcher(self) -> Dispatcher:
         assert self.app is not None
         return _dispatcher_of(self.app) or Dispatcher(self.services, self.app.bot)
+
+
+def _earliest(
+    reminder: datetime | None, weekly: datetime | None
+) -> tuple[datetime | None, str | None]:
+    if reminder is not None and weekly is not None and reminder == weekly:
+        return reminder, "reminder and weekly summary"
+    found = [(at, kind) for at, kind in ((reminder, "reminder"), (weekly, "weekly summary")) if at]
+    return min(found) if found else (None, None)
 
 
 def _dispatcher_of(app: AnyApplication) -> Dispatcher | None:
@@ -249,6 +269,9 @@ def run_sandbox(
     settings: Settings, *, host: str = "127.0.0.1", port: int | None = None, speed: float | None
 ) -> int:
     """``backstep sandbox``: run until SIGINT/SIGTERM, then stop cleanly; the exit status."""
+    # One INFO line per local HTTP request (every long poll) drowns the URL; keep the rest.
+    httpx = logging.getLogger("httpx")
+    httpx.setLevel(max(logging.WARNING, httpx.getEffectiveLevel()))
     return asyncio.run(_serve(Sandbox(settings, host=host, port=port, speed=speed)))
 
 

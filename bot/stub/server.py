@@ -173,8 +173,11 @@ class BotApiStub:
             extend_app(app)
         runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
+        try:
+            await web.TCPSite(runner, host, port).start()
+        except BaseException:
+            await runner.cleanup()  # e.g. the port is taken: leave nothing half-open
+            raise
         self._runner = runner
         self._host = host
         self._port = int(runner.addresses[0][1])
