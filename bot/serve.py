@@ -7,10 +7,11 @@ to polling, and a hard bound on shutdown time, so the lifecycle is spelled out h
 start: initialize -> ``post_init`` (migrations, command menu, reminder job) -> start the
 Application -> start taking updates (webhook listener + ``setWebhook``, or polling) -> ready.
 
-SIGTERM/SIGINT: stop taking updates (close the listener; requests in flight finish) -> tell the
-reminder dispatcher to start no more sends -> ``Application.stop()`` (queued updates and the
-running reminder tick finish) -> release unfinished reminder claims -> close the database ->
-exit 0, all within ``SHUTDOWN_SECONDS`` so an orchestrator's 10 s grace period is never hit.
+SIGTERM/SIGINT: tell the reminder dispatcher to claim and start nothing more -> stop taking
+updates (close the listener; requests in flight finish) -> ``Application.stop()`` (queued
+updates and the running reminder tick finish) -> release unfinished reminder claims -> close
+the database -> exit 0, all within ``SHUTDOWN_SECONDS`` so an orchestrator's 10 s grace period
+is never hit.
 
 The webhook is never deleted on shutdown: with several replicas behind one URL, the others keep
 serving it.
@@ -168,6 +169,9 @@ async def _shutdown(
 ) -> None:
     """Stop in the order that loses nothing: intake, reminders, in-flight work, claims, DB."""
     deadline = time.monotonic() + SHUTDOWN_SECONDS
+    dispatcher = services.extras.get("dispatcher")
+    if isinstance(dispatcher, Dispatcher):
+        dispatcher.close()  # no new claims from here on; sends waiting for a slot give up
     if side is not None:
         await _bounded("closing the health port", side.cleanup(), deadline)
     if front is not None:
@@ -175,9 +179,6 @@ async def _shutdown(
         await _bounded("draining webhook requests", front.cleanup(), deadline)
     if application.updater is not None and application.updater.running:
         await _bounded("stopping polling", application.updater.stop(), deadline)
-    dispatcher = services.extras.get("dispatcher")
-    if isinstance(dispatcher, Dispatcher):
-        dispatcher.close()
     if application.running:
         await _bounded("finishing updates and jobs", application.stop(), deadline)
     if isinstance(dispatcher, Dispatcher):
