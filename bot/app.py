@@ -67,8 +67,11 @@ async def _log_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 
 async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    if not isinstance(update, Update):
+        log.error("background job failed", exc_info=context.error)
+        return
     log.error("update failed; nothing of it was committed", exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
+    if update.effective_chat is not None:
         from bot.content.texts import t
         from bot.telegram import delivery
 

@@ -7,9 +7,11 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import text
 
 from storage.db import create_engine
 
+LOCK_KEY = 0x6261636B  # "back": the advisory lock that serialises concurrent migrations
 ALEMBIC_INI = Path(__file__).with_name("alembic.ini")
 
 
@@ -25,6 +27,9 @@ async def upgrade(url: str, revision: str = "head") -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as conn:
+            if conn.dialect.name == "postgresql":
+                # Replicas starting together must not migrate at the same time.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": LOCK_KEY})
 
             def _upgrade(sync_conn: object) -> None:
                 config = alembic_config(url)
