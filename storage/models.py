@@ -272,3 +272,15 @@ class SendBudget(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     next_free: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class HandledUpdate(Base):
+    """Update ids already handled, so a redelivered update (webhook retry, a crash before the
+    polling offset was confirmed) is recognised and not applied twice."""
+
+    __tablename__ = "handled_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    at: Mapped[datetime]
+
+    __table_args__ = (Index("ix_handled_updates_at", "at"),)

@@ -11,6 +11,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -19,11 +21,30 @@ from storage.models import (
     Escalation,
     ExerciseLevel,
     ExerciseSession,
+    HandledUpdate,
     PainReport,
     SessionStep,
     SymptomAnswer,
     User,
 )
+
+
+async def first_delivery(tx: AsyncSession, update_id: int, now: datetime) -> bool:
+    """Record that ``update_id`` is being handled; False if it already was (a redelivery)."""
+    dialect = tx.bind.dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    result = await tx.execute(
+        insert_(HandledUpdate)
+        .values(update_id=update_id, at=now)
+        .on_conflict_do_nothing(index_elements=["update_id"])
+        .returning(HandledUpdate.update_id)
+    )
+    return result.first() is not None
+
+
+async def forget_handled_updates(tx: AsyncSession, before: datetime) -> None:
+    """Telegram keeps undelivered updates for 24 hours; older ids need not be remembered."""
+    await tx.execute(delete(HandledUpdate).where(HandledUpdate.at < before))
 
 
 async def load_user(tx: AsyncSession, user_id: int) -> User | None:

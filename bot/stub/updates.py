@@ -11,6 +11,7 @@ sleep-and-retry imitation would distort.
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -39,7 +40,9 @@ class UpdateQueue:
 
     def __init__(self) -> None:
         self._pending: deque[PendingUpdate] = deque()
-        self._last_id = 0
+        # Like Telegram's, ids only grow, also across restarts of the stand-in (the bot
+        # remembers handled ids to ignore redeliveries), so start from the wall clock.
+        self._last_id = int(time.time() * 1000)
         self._changed = asyncio.Event()
         self._generation = 0
         self._closed = False

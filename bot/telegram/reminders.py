@@ -30,7 +30,7 @@ from telegram.ext import Application, ContextTypes
 from bot import metrics, scheduling
 from bot.coach import schedule
 from bot.content.texts import t
-from bot.telegram import alerts, delivery
+from bot.telegram import alerts, delivery, weekly
 from bot.telegram.flows import checkin
 from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.services import Services
@@ -45,6 +45,7 @@ LEASE = timedelta(minutes=2)
 CONCURRENCY = 64
 BUSY_FLOWS = frozenset({"session", "onboard", "screen", "confirm", "settings", "resume", "delete"})
 BUSY_GRACE = timedelta(minutes=30)
+REMEMBER_UPDATES = timedelta(days=2)  # Telegram gives up redelivering after 24 hours
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,14 @@ class Dispatcher:
             return 0  # other instances have the budget booked; claim later, not now
         now = self.services.clock.now()
         limit = min(BATCH, max(1, int(self.rate * LEASE.total_seconds() / 4)))
+        # Weekly summaries first, so on summary day the summary comes before the check-in.
+        await weekly.WeeklySender(
+            self.services,
+            self.bot,
+            lambda n: reserve_slots(db, n, self.rate),
+            self.rate,
+            self._closing,
+        ).tick(limit)
         claims = await claim_due(db, now, limit)
         if not claims:
             return 0
@@ -327,6 +336,8 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], services: Services) 
         while await dispatcher.tick() >= BATCH:
             pass  # a full batch means more are due: keep draining
         await alerts.send_due(services, app.bot)
+        async with services.db.transaction() as tx:
+            await repo.forget_handled_updates(tx, services.clock.now() - REMEMBER_UPDATES)
 
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     app.job_queue.run_repeating(

@@ -125,6 +125,9 @@ async def run_turn(
         return None
     now = services.clock.now()
     async with services.db.transaction() as tx:
+        if not await repo.first_delivery(tx, update.update_id, now):
+            log.info("update %s was already handled; ignoring the redelivery", update.update_id)
+            return None
         user = await repo.load_user(tx, tg_user.id)
         if user is None:
             user = repo.new_user(tx, tg_user.id, chat.id, now)
