@@ -31,7 +31,7 @@ from storage.models import (
 
 async def first_delivery(tx: AsyncSession, update_id: int, now: datetime) -> bool:
     """Record that ``update_id`` is being handled; False if it already was (a redelivery)."""
-    dialect = tx.bind.dialect.name
+    dialect = tx.get_bind().dialect.name
     insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
     result = await tx.execute(
         insert_(HandledUpdate)
