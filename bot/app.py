@@ -26,6 +26,7 @@ from telegram.ext import (
 from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.coach.catalog import Catalog, load_catalog
+from bot.content.texts import t
 from bot.logs import pseudonym
 from bot.settings import Settings
 from bot.telegram.handlers import commands, dispatch
@@ -72,7 +73,6 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     log.error("update failed; nothing of it was committed", exc_info=context.error)
     if update.effective_chat is not None:
-        from bot.content.texts import t
         from bot.telegram import delivery
 
         try:
@@ -84,7 +84,7 @@ async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 async def publish_commands(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
     """Publish the command menu; a failure is logged, never fatal."""
     try:
-        await app.bot.set_my_commands([BotCommand(c, d) for c, d in commands.MENU])
+        await app.bot.set_my_commands([BotCommand(c, t(f"menu.{c}")) for c in commands.MENU])
     except Exception as exc:
         log.warning("setMyCommands failed (%s); the menu may be out of date", exc)
 

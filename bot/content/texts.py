@@ -29,3 +29,8 @@ def t(key: str, **values: Any) -> str:
 
 def keys() -> frozenset[str]:
     return frozenset(_texts())
+
+
+def template(key: str) -> str:
+    """The text called ``key`` with its placeholders still in (for checks and translators)."""
+    return _texts()[key]

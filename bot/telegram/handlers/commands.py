@@ -6,25 +6,26 @@ from telegram import Update
 from telegram.ext import ContextTypes
 
 from bot.content.texts import t
-from bot.telegram.flows import onboarding, registry, resume, screen, session, settings
-from bot.telegram.handlers import library
+from bot.telegram.flows import erase, onboarding, registry, resume, screen, session, settings
+from bot.telegram.handlers import admin, data, library, progress
 from bot.telegram.turn import Turn, run_turn
 
-# Commands published in the client's menu (setMyCommands), in menu order.
+# Commands published in the client's menu (setMyCommands), in menu order; their one-line
+# descriptions are the texts ``menu.<command>``.
 MENU = (
-    ("today", "Today's guided session"),
-    ("exercises", "Browse the exercise library"),
-    ("exercise", "Instructions for one exercise"),
-    ("progress", "Your pain chart and streak"),
-    ("symptoms", "Report a new symptom"),
-    ("pause", "Pause the program"),
-    ("resume", "Carry on after a pause"),
-    ("remind", "Change the reminder time"),
-    ("settings", "Reminder time, time zone, weekly summary"),
-    ("export", "Download all your data"),
-    ("delete", "Erase all your data"),
-    ("privacy", "What is stored and why"),
-    ("help", "What Backstep can do"),
+    "today",
+    "exercises",
+    "exercise",
+    "progress",
+    "symptoms",
+    "pause",
+    "resume",
+    "remind",
+    "settings",
+    "export",
+    "delete",
+    "privacy",
+    "help",
 )
 
 
@@ -105,6 +106,10 @@ async def _resume(turn: Turn, update: Update) -> None:
         await resume.begin(turn)
 
 
+async def _delete(turn: Turn, update: Update) -> None:
+    await erase.begin(turn)
+
+
 async def _unknown(turn: Turn, update: Update) -> None:
     turn.say(t("unknown_command"))
 
@@ -120,6 +125,11 @@ BODIES = {
     "remind": _remind,
     "pause": _pause,
     "resume": _resume,
+    "progress": progress.show_progress,
+    "export": data.export_data,
+    "privacy": data.privacy,
+    "delete": _delete,
+    "stats": admin.stats,
 }
 
 
