@@ -47,16 +47,19 @@ def render_pain_chart(
     """A PNG of daily pain from ``first`` to ``last``: a line with points, the baseline as a
     dashed line, and a green mark under each day with a finished session."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.dates import DateFormatter, DayLocator
     from matplotlib.figure import Figure
 
+    def x(day: date) -> int:
+        return (day - first).days
+
+    span = (last - first).days
     with _LOCK:
         figure = Figure(figsize=(8, 4.2), dpi=100)
         FigureCanvasAgg(figure)
         axes = figure.add_subplot()
         days = sorted(d for d in daily if first <= d <= last)
         axes.plot(
-            days,
+            [x(d) for d in days],
             [daily[d] for d in days],
             color=PAIN_COLOUR,
             marker="o",
@@ -65,13 +68,16 @@ def render_pain_chart(
         )
         if baseline is not None:
             axes.axhline(
-                baseline, color=BASELINE_COLOUR, linestyle="--", linewidth=1.5,
+                baseline,
+                color=BASELINE_COLOUR,
+                linestyle="--",
+                linewidth=1.5,
                 label=labels.baseline,
             )
         trained = sorted(d for d in session_days if first <= d <= last)
         if trained:
             axes.scatter(
-                trained,
+                [x(d) for d in trained],
                 [-0.6] * len(trained),
                 marker="^",
                 s=70,
@@ -82,9 +88,10 @@ def render_pain_chart(
             )
         axes.set_ylim(-1, 10.3)
         axes.set_yticks(range(0, 11, 2))
-        axes.set_xlim(first - timedelta(hours=12), last + timedelta(hours=12))
-        axes.xaxis.set_major_locator(DayLocator(interval=7))
-        axes.xaxis.set_major_formatter(DateFormatter("%d %b"))
+        axes.set_xlim(-0.5, span + 0.5)
+        ticks = list(range(span % 7, span + 1, 7))  # weekly, ending on the last day
+        axes.set_xticks(ticks)
+        axes.set_xticklabels([(first + timedelta(days=i)).strftime("%d %b") for i in ticks])
         axes.set_ylabel(labels.pain_axis)
         axes.set_title(labels.title)
         axes.grid(axis="y", alpha=0.3)

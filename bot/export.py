@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,7 +69,7 @@ def _order(model: type[Base]) -> Any:
     for name in ("at", "started_at", "local_date", "id"):
         if name in table.columns:
             return table.columns[name]
-    return next(iter(table.primary_key.columns))
+    return sa_inspect(model).primary_key[0]
 
 
 async def collect(tx: AsyncSession, user_id: int) -> UserData | None:
@@ -125,7 +126,11 @@ def reports_csv(rows: Sequence[Row], catalog: Catalog) -> str:
     columns = [c for c in rows[0]] if rows else [c.key for c in PainReport.__table__.columns]
     extra = ["reach_label", "exercise_name"]
     enriched = [
-        {**r, "reach_label": _reach_label(r.get("reach")), "exercise_name": _name(catalog, r.get("exercise_id"))}
+        {
+            **r,
+            "reach_label": _reach_label(r.get("reach")),
+            "exercise_name": _name(catalog, r.get("exercise_id")),
+        }
         for r in rows
     ]
     return _csv([*columns, *extra], enriched)

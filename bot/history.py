@@ -22,7 +22,9 @@ from storage.models import ExerciseSession, PainReport
 CHANGE_KEY = "change"
 
 
-async def pain_entries(tx: AsyncSession, user_id: int, since: date | None = None) -> list[PainEntry]:
+async def pain_entries(
+    tx: AsyncSession, user_id: int, since: date | None = None
+) -> list[PainEntry]:
     """The user's at-rest pain reports (optionally from ``since`` on), oldest first."""
     query = select(PainReport.local_date, PainReport.kind, PainReport.score).where(
         PainReport.user_id == user_id, PainReport.kind.in_(sorted(DAILY_KINDS))

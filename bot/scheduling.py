@@ -32,9 +32,13 @@ def schedule_next(user: User, now: datetime, *, last_sent_day: date | None = Non
     user.next_reminder_at = schedule.next_reminder(
         local, user.timezone, now, cadence, last_sent_day
     )
-    user.next_weekly_at = schedule.next_weekly(
-        local, user.timezone, user.weekly_summary_day, after=now
-    )
+    if user.next_weekly_at is None or user.next_weekly_at > now:
+        # A summary already due stays due until bot.telegram.weekly has handled it (sent,
+        # skipped or missed, then it moves the date on itself); moving it on here would drop
+        # it whenever the daily reminder of the same minute is recorded first.
+        user.next_weekly_at = schedule.next_weekly(
+            local, user.timezone, user.weekly_summary_day, after=now
+        )
 
 
 def local_datetime(user: User, instant: datetime) -> datetime:

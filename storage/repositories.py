@@ -182,18 +182,6 @@ async def levels_of(tx: AsyncSession, user_id: int) -> Sequence[ExerciseLevel]:
     return result.scalars().all()
 
 
-async def too_hard_exercises(tx: AsyncSession, user_id: int, now: datetime) -> frozenset[str]:
-    """Exercises the user stopped as too painful in the last week (eased in the next plan)."""
-    result = await tx.execute(
-        select(PainReport.exercise_id).where(
-            PainReport.user_id == user_id,
-            PainReport.kind == "during_exercise",
-            PainReport.at >= now - timedelta(days=7),
-        )
-    )
-    return frozenset(e for e in result.scalars().all() if e)
-
-
 async def has_report_on(tx: AsyncSession, user_id: int, kind: str, day: date) -> bool:
     found = await tx.scalar(
         select(PainReport.id)

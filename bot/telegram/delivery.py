@@ -124,6 +124,14 @@ async def deliver(bot: Bot, chat_id: int, item: Outgoing, tapped: int | None) ->
         await send_text(bot, target, item.text, item.markup)
 
 
+async def answer_stranger(query: CallbackQuery, text: str) -> None:
+    """Answer a button press of someone the bot keeps no record of."""
+    try:
+        await call(lambda: query.answer(text), what="answerCallbackQuery")
+    except BadRequest as exc:
+        log.info("callback answer refused: %s", exc)
+
+
 async def deliver_turn(
     bot: Bot, chat_id: int, turn: Turn, query: CallbackQuery | None = None
 ) -> None:

@@ -118,9 +118,9 @@ async def _outcomes(turn: Turn, sessions: Sequence[models.ExerciseSession]) -> l
             hurt[key] = max(hurt.get(key, 0), report.score)
     actions: dict[tuple[int, int], str] = {}
     for step in steps:
-        key = (step.session_id, step.position)
-        if actions.get(key) != "too_painful":
-            actions[key] = step.action
+        where = (step.session_id, step.position)
+        if actions.get(where) != "too_painful":
+            actions[where] = step.action
     found: list[_Done] = []
     for session in sessions:
         settled = _settled(morning_of.get(session.local_date + timedelta(days=1)))
@@ -168,8 +168,13 @@ def _current(
     return ExerciseLevel(done.exercise_id, done.notch)
 
 
-async def _decide(turn: Turn, decide_for: Iterable[models.ExerciseSession]) -> list[str]:
-    """Apply progression to every exercise of ``decide_for``; the lines to tell the user."""
+async def _decide(
+    turn: Turn,
+    decide_for: Iterable[models.ExerciseSession],
+    tell_stays: frozenset[progression.Reason] = frozenset(),
+) -> list[str]:
+    """Apply progression to every exercise of ``decide_for``; the lines to tell the user
+    (every change, and the stays whose reason is in ``tell_stays``)."""
     catalog = turn.services.catalog
     targets = {s.id for s in decide_for}
     if not targets:
@@ -198,6 +203,8 @@ async def _decide(turn: Turn, decide_for: Iterable[models.ExerciseSession]) -> l
             log.warning("progression skipped an exercise it cannot place: %s", done.exercise_id)
             continue
         if change.direction == "stay":
+            if change.reason in tell_stays:
+                lines.append(progression.explain(catalog, change))
             continue
         stored[slot] = _store(turn, stored.get(slot), slot, change.after)
         _record(turn, done, change)
@@ -237,8 +244,12 @@ def _tell(turn: Turn, lines: Sequence[str]) -> None:
 
 
 async def after_session(turn: Turn, session: models.ExerciseSession) -> list[str]:
-    """Call when a session has ended (status set): eases what hurt, tells the user."""
-    lines = await _decide(turn, [session])
+    """Call when a session has ended (status set): eases what hurt, tells the user.
+
+    An exercise that hurt at its easiest step cannot be eased; the user is told so (once,
+    here) with the advice that goes with it.
+    """
+    lines = await _decide(turn, [session], tell_stays=frozenset({"at_easiest"}))
     _tell(turn, lines)
     return lines
 

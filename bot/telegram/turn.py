@@ -26,6 +26,7 @@ from telegram.ext import ContextTypes
 
 from bot import scheduling
 from bot.coach import schedule
+from bot.content.texts import t
 from bot.telegram import delivery
 from bot.telegram.keyboards import Button, keyboard
 from bot.telegram.services import Services, services_of
@@ -124,27 +125,32 @@ async def run_turn(
     if tg_user is None or chat is None:
         return None
     now = services.clock.now()
+    query = update.callback_query
     async with services.db.transaction() as tx:
         if not await repo.first_delivery(tx, update.update_id, now):
             log.info("update %s was already handled; ignoring the redelivery", update.update_id)
             return None
         user = await repo.load_user(tx, tg_user.id)
-        if user is None:
+        if user is None and query is None:
             user = repo.new_user(tx, tg_user.id, chat.id, now)
-        if not user.reachable:
+        elif user is not None and not user.reachable:
             user.reachable = True  # they wrote to us again: the block is over
             scheduling.schedule_next(user, now)
-        query = update.callback_query
-        turn = Turn(
-            services,
-            tx,
-            user,
-            now,
-            context.bot,
-            tapped_message_id=query.message.message_id if query and query.message else None,
-        )
-        await body(turn, update)
-    await delivery.deliver_turn(context.bot, chat.id, turn, query=update.callback_query)
+        if user is not None:
+            turn = Turn(
+                services,
+                tx,
+                user,
+                now,
+                context.bot,
+                tapped_message_id=query.message.message_id if query and query.message else None,
+            )
+            await body(turn, update)
+    if user is None:  # a button of someone we keep no row of (erased): keep none now either
+        assert query is not None
+        await delivery.answer_stranger(query, t("not_started"))
+        return None
+    await delivery.deliver_turn(context.bot, chat.id, turn, query=query)
     for job in turn.after_commit:
         await job()
     return turn

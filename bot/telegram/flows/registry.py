@@ -9,7 +9,16 @@ from bot.telegram.flows.base import Flow
 
 @cache
 def _flows() -> dict[str, Flow]:
-    from bot.telegram.flows import checkin, confirm, onboarding, resume, screen, session, settings
+    from bot.telegram.flows import (
+        checkin,
+        confirm,
+        erase,
+        onboarding,
+        resume,
+        screen,
+        session,
+        settings,
+    )
 
     return {
         f.name: f
@@ -21,6 +30,7 @@ def _flows() -> dict[str, Flow]:
             checkin.FLOW,
             settings.FLOW,
             resume.FLOW,
+            erase.FLOW,
         )
     }
 

@@ -39,9 +39,8 @@ async def begin(turn: Turn) -> None:
         row.slot: program.ExerciseLevel(row.exercise_id, row.notch)
         for row in await repo.levels_of(turn.tx, user.id)
     }
-    too_hard = await repo.too_hard_exercises(turn.tx, user.id, turn.now)
     plan = program.plan_today(
-        turn.services.catalog, levels=levels, too_hard=too_hard, day=turn.today
+        turn.services.catalog, levels=levels, too_hard=frozenset(), day=turn.today
     )
     session = ExerciseSession(
         user_id=user.id,

@@ -41,9 +41,12 @@ class Stats:
 async def collect(tx: AsyncSession, now: datetime) -> Stats:
     """The counts, in a handful of aggregate queries (nothing per user leaves the database)."""
     since = now - WINDOW
-    by_status = dict(
-        (await tx.execute(select(User.status, func.count()).group_by(User.status))).tuples().all()
-    )
+    by_status: dict[str, int] = {
+        status: count
+        for status, count in await tx.execute(
+            select(User.status, func.count()).group_by(User.status)
+        )
+    }
     sessions = await tx.scalar(
         select(func.count())
         .select_from(ExerciseSession)
@@ -63,17 +66,14 @@ async def collect(tx: AsyncSession, now: datetime) -> Stats:
             select(User.onboarded_on).where(User.status == "active", User.onboarded_on.is_not(None))
         )
     ).all()
-    open_levels = dict(
-        (
-            await tx.execute(
-                select(Escalation.level, func.count(func.distinct(Escalation.user_id)))
-                .where(Escalation.resolved_at.is_(None), Escalation.level >= int(Level.PHYSICIAN))
-                .group_by(Escalation.level)
-            )
+    open_levels: dict[int, int] = {
+        level: count
+        for level, count in await tx.execute(
+            select(Escalation.level, func.count(func.distinct(Escalation.user_id)))
+            .where(Escalation.resolved_at.is_(None), Escalation.level >= int(Level.PHYSICIAN))
+            .group_by(Escalation.level)
         )
-        .tuples()
-        .all()
-    )
+    }
     return Stats(
         in_program=by_status.get("active", 0) + by_status.get("paused", 0),
         active=by_status.get("active", 0),

@@ -35,6 +35,8 @@ def days_text(count: int) -> str:
 
 
 def streak_line(streaks: adherence.Streaks) -> str:
+    if streaks.best == 0:
+        return t("progress_streak_never")
     if streaks.current == 0:
         return t("progress_streak_none", best=days_text(streaks.best))
     return t("progress_streak", current=days_text(streaks.current), best=days_text(streaks.best))

@@ -1,0 +1,313 @@
+"""The weekly summary: sessions done out of planned, the pain trend, what moved, one kind line.
+
+Sent on the user's chosen day (default Sunday) at their reminder time, by the reminder
+dispatcher's tick, with the same pattern as the daily reminder: ``users.next_weekly_at`` is
+the schedule (kept by :mod:`bot.scheduling`), due users are leased atomically through
+``users.reminder_claimed_until`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), sends are paced
+by the shared token bucket, and a ``reminder_log`` row of kind ``summary`` (unique per user and
+local day) makes "one summary a week" a database fact.
+
+Only users in the program get one: a user who paused it, or whose program the safety rules
+paused, is left alone that week. A summary more than ``schedule.LATE_LIMIT`` late (the bot was
+down) is recorded as missed, not sent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.error import TelegramError
+
+from bot import history, metrics, scheduling
+from bot.coach import adherence, schedule
+from bot.coach.catalog import Catalog
+from bot.coach.progression import amount_label
+from bot.content.texts import t
+from bot.telegram import delivery
+from bot.telegram.handlers.progress import number
+from bot.telegram.services import Services
+from storage import repositories as repo
+from storage.db import Database
+from storage.models import ReminderLog, User
+
+log = logging.getLogger(__name__)
+
+KIND = "summary"
+BATCH = 500
+LEASE = timedelta(minutes=2)
+CONCURRENCY = 32
+
+Reserve = Callable[[int], Awaitable[float]]
+
+
+@dataclass(frozen=True)
+class Claim:
+    user_id: int
+    due_at: datetime
+
+
+async def claim_due(db: Database, now: datetime, limit: int = BATCH) -> list[Claim]:
+    """Atomically lease up to ``limit`` users whose weekly summary is due."""
+    due = (
+        select(User.id)
+        .where(
+            User.next_weekly_at <= now,
+            User.reachable.is_(True),
+            User.status.in_(("active", "paused")),
+            or_(User.reminder_claimed_until.is_(None), User.reminder_claimed_until < now),
+        )
+        .order_by(User.next_weekly_at)
+        .limit(limit)
+    )
+    if db.is_postgres:
+        due = due.with_for_update(skip_locked=True)
+    statement = (
+        update(User)
+        .where(User.id.in_(due.scalar_subquery()))
+        .values(reminder_claimed_until=now + LEASE)
+        .returning(User.id, User.next_weekly_at)
+    )
+    async with db.transaction() as tx:
+        rows = (await tx.execute(statement, execution_options={"synchronize_session": False})).all()
+    return [Claim(user_id, due_at) for user_id, due_at in rows if due_at is not None]
+
+
+# --------------------------------------------------------------------------- composing
+
+
+def _pain_line(summary: adherence.WeeklySummary) -> str:
+    if summary.pain_mean is None:
+        return t("weekly_pain_none")
+    mean = number(summary.pain_mean)
+    if summary.reference is None or summary.trend is None:
+        return t("weekly_pain", mean=mean)
+    since = t("weekly_since_start" if summary.reference_is_baseline else "weekly_since_last_week")
+    return t(
+        f"weekly_pain_{summary.trend}", mean=mean, reference=number(summary.reference), since=since
+    )
+
+
+def _moves_line(summary: adherence.WeeklySummary, catalog: Catalog) -> str:
+    def named(move: adherence.Move) -> str:
+        name = catalog.get(move.after.exercise_id).name
+        return t("weekly_move", name=name, amount=amount_label(catalog, move.after))
+
+    ups = [named(m) for m in summary.moves if m.direction == "up"]
+    downs = [named(m) for m in summary.moves if m.direction == "down"]
+    lines = []
+    if ups:
+        lines.append(t("weekly_moved_up", exercises=", ".join(ups)))
+    if downs:
+        lines.append(t("weekly_moved_down", exercises=", ".join(downs)))
+    return "\n".join(lines) if lines else t("weekly_moves_none")
+
+
+def render(summary: adherence.WeeklySummary, catalog: Catalog) -> str:
+    """The summary's words (texts.yaml) around its numbers."""
+    return t(
+        "weekly_summary",
+        first=summary.first.strftime("%a %d %b"),
+        last=summary.last.strftime("%a %d %b"),
+        sessions=summary.sessions,
+        planned=summary.planned,
+        pain=_pain_line(summary),
+        moves=_moves_line(summary, catalog),
+        encouragement=t(f"weekly_enc.{summary.encouragement}"),
+    )
+
+
+async def compose(
+    tx: AsyncSession, user: User, catalog: Catalog, day: date
+) -> adherence.WeeklySummary | None:
+    """The numbers of the summary ``user`` gets on local ``day`` (None: nothing to sum up)."""
+    entries = await history.pain_entries(tx, user.id, since=day - timedelta(days=14))
+    days = await history.session_days(tx, user.id)
+    changes = await history.level_changes(
+        tx, user.id, day - timedelta(days=7), day - timedelta(days=1), catalog.slot_of
+    )
+    return adherence.weekly_summary(
+        entries,
+        days,
+        baseline=user.baseline_pain,
+        start=user.onboarded_on or user.created_at.date(),
+        today=day,
+        moves=adherence.net_moves(catalog, changes),
+    )
+
+
+# --------------------------------------------------------------------------- sending
+
+
+def _advance(user: User, claim: Claim, now: datetime) -> None:
+    """The next summary after this one, and the lease handed back."""
+    local = scheduling.reminder_clock(user)
+    if local is None or not user.timezone:
+        user.next_weekly_at = None
+    else:
+        user.next_weekly_at = schedule.next_weekly(
+            local, user.timezone, user.weekly_summary_day, after=max(now, claim.due_at)
+        )
+    user.reminder_claimed_until = None
+
+
+async def _logged(tx: AsyncSession, user_id: int, day: date) -> bool:
+    found = await tx.scalar(
+        select(ReminderLog.id).where(
+            ReminderLog.user_id == user_id, ReminderLog.local_date == day, ReminderLog.kind == KIND
+        )
+    )
+    return found is not None
+
+
+def _log(
+    tx: AsyncSession,
+    user: User,
+    day: date,
+    status: str,
+    claim: Claim,
+    now: datetime,
+    message_id: int | None = None,
+) -> None:
+    tx.add(
+        ReminderLog(
+            user_id=user.id,
+            local_date=day,
+            kind=KIND,
+            status=status,
+            due_at=claim.due_at,
+            at=now,
+            message_id=message_id,
+        )
+    )
+
+
+class WeeklySender:
+    """Claims due summaries, composes and sends them; safe with many instances."""
+
+    def __init__(
+        self,
+        services: Services,
+        bot: Bot,
+        reserve: Reserve,
+        rate: float,
+        closing: asyncio.Event | None = None,
+    ) -> None:
+        self.services = services
+        self.bot = bot
+        self.reserve = reserve
+        self.rate = rate
+        self.closing = closing or asyncio.Event()
+        self._gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def tick(self, limit: int = BATCH) -> int:
+        """Claim one batch and handle it; returns how many summaries were sent."""
+        if self.closing.is_set():
+            return 0
+        now = self.services.clock.now()
+        claims = await claim_due(self.services.db, now, limit)
+        if not claims:
+            return 0
+        first = await self.reserve(len(claims))
+        results = await asyncio.gather(
+            *(self._paced(claim, first + i / self.rate) for i, claim in enumerate(claims))
+        )
+        return sum(results)
+
+    async def _paced(self, claim: Claim, slot: float) -> bool:
+        async with self._gate:
+            delay = slot - time.time()
+            if delay > 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.closing.wait(), delay)
+            if self.closing.is_set():
+                await self._release(claim.user_id)
+                return False
+            try:
+                return await self.handle(claim)
+            except Exception:
+                log.exception("weekly summary for a user failed; the claim will be retried")
+                await self._release(claim.user_id)
+                return False
+
+    async def _release(self, user_id: int) -> None:
+        async with self.services.db.transaction() as tx:
+            await tx.execute(
+                update(User).where(User.id == user_id).values(reminder_claimed_until=None)
+            )
+
+    async def handle(self, claim: Claim) -> bool:
+        now = self.services.clock.now()
+        prepared = await self._prepare(claim, now)
+        if prepared is None:
+            return False
+        chat_id, text, day = prepared
+        try:
+            message = await delivery.send_text(self.bot, chat_id, text)
+        except delivery.Blocked:
+            async with self.services.db.transaction() as tx:
+                await tx.execute(
+                    update(User)
+                    .where(User.id == claim.user_id)
+                    .values(reachable=False, reminder_claimed_until=None)
+                )
+            metrics.REMINDERS.labels(outcome="blocked").inc()
+            log.info("weekly summary not sent: the user blocked the bot; marked unreachable")
+            return False
+        except TelegramError as exc:
+            metrics.REMINDERS.labels(outcome="failed").inc()
+            log.warning("weekly summary not sent (%s); it will be retried", exc)
+            await self._release(claim.user_id)
+            return False
+        await self._record(claim, day, now, message.message_id)
+        metrics.REMINDERS.labels(outcome="sent").inc()
+        return True
+
+    async def _prepare(self, claim: Claim, now: datetime) -> tuple[int, str, date] | None:
+        async with self.services.db.transaction() as tx:
+            user = await repo.load_user(tx, claim.user_id)
+            if user is None:
+                return None  # erased since the claim
+            if user.next_weekly_at != claim.due_at:
+                user.reminder_claimed_until = None  # rescheduled since the claim
+                return None
+            if user.status != "active" or not user.timezone:
+                _advance(user, claim, now)  # paused: no summary this week
+                return None
+            day = schedule.local_date(claim.due_at, user.timezone)
+            if await _logged(tx, user.id, day):
+                _advance(user, claim, now)
+                return None
+            if schedule.is_too_late(claim.due_at, now):
+                _log(tx, user, day, "missed", claim, now)
+                metrics.REMINDERS.labels(outcome="missed").inc()
+                _advance(user, claim, now)
+                return None
+            summary = await compose(tx, user, self.services.catalog, day)
+            if summary is None:
+                _advance(user, claim, now)  # started today: nothing to sum up yet
+                return None
+            return user.chat_id, render(summary, self.services.catalog), day
+
+    async def _record(self, claim: Claim, day: date, now: datetime, message_id: int) -> None:
+        try:
+            async with self.services.db.transaction() as tx:
+                user = await tx.get(User, claim.user_id)
+                if user is None:
+                    return
+                _log(tx, user, day, "sent", claim, now, message_id)
+                _advance(user, claim, now)
+        except IntegrityError:
+            log.error("weekly summary for %s was already recorded: a duplicate was sent", day)
+
+
+__all__ = ["KIND", "Claim", "WeeklySender", "claim_due", "compose", "render"]
