@@ -17,11 +17,10 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot
 from telegram.error import TelegramError
@@ -31,6 +30,7 @@ from bot import metrics, scheduling
 from bot.coach import schedule
 from bot.content.texts import t
 from bot.telegram import alerts, delivery, weekly
+from bot.telegram.claims import BATCH, LEASE, Claim, claim_due
 from bot.telegram.flows import checkin
 from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.services import Services
@@ -40,44 +40,10 @@ from storage.models import ReminderLog, SendBudget, User
 
 log = logging.getLogger(__name__)
 
-BATCH = 500
-LEASE = timedelta(minutes=2)
 CONCURRENCY = 64
 BUSY_FLOWS = frozenset({"session", "onboard", "screen", "confirm", "settings", "resume", "delete"})
 BUSY_GRACE = timedelta(minutes=30)
 REMEMBER_UPDATES = timedelta(days=2)  # Telegram gives up redelivering after 24 hours
-
-
-@dataclass(frozen=True)
-class Claim:
-    user_id: int
-    due_at: datetime
-
-
-async def claim_due(db: Database, now: datetime, limit: int = BATCH) -> list[Claim]:
-    """Atomically lease up to ``limit`` due users to this instance."""
-    due = (
-        select(User.id)
-        .where(
-            User.next_reminder_at <= now,
-            User.reachable.is_(True),
-            User.status.in_(("active", "paused")),
-            or_(User.reminder_claimed_until.is_(None), User.reminder_claimed_until < now),
-        )
-        .order_by(User.next_reminder_at)
-        .limit(limit)
-    )
-    if db.is_postgres:
-        due = due.with_for_update(skip_locked=True)
-    statement = (
-        update(User)
-        .where(User.id.in_(due.scalar_subquery()))
-        .values(reminder_claimed_until=now + LEASE)
-        .returning(User.id, User.next_reminder_at)
-    )
-    async with db.transaction() as tx:
-        rows = (await tx.execute(statement, execution_options={"synchronize_session": False})).all()
-    return [Claim(user_id, due_at) for user_id, due_at in rows if due_at is not None]
 
 
 async def reserve_slots(db: Database, count: int, rate: float) -> float:

@@ -19,10 +19,9 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
@@ -34,52 +33,18 @@ from bot.coach.catalog import Catalog
 from bot.coach.progression import amount_label
 from bot.content.texts import t
 from bot.telegram import delivery
+from bot.telegram.claims import BATCH, Claim, claim_due
 from bot.telegram.handlers.progress import number
 from bot.telegram.services import Services
 from storage import repositories as repo
-from storage.db import Database
 from storage.models import ReminderLog, User
 
 log = logging.getLogger(__name__)
 
 KIND = "summary"
-BATCH = 500
-LEASE = timedelta(minutes=2)
 CONCURRENCY = 32
 
 Reserve = Callable[[int], Awaitable[float]]
-
-
-@dataclass(frozen=True)
-class Claim:
-    user_id: int
-    due_at: datetime
-
-
-async def claim_due(db: Database, now: datetime, limit: int = BATCH) -> list[Claim]:
-    """Atomically lease up to ``limit`` users whose weekly summary is due."""
-    due = (
-        select(User.id)
-        .where(
-            User.next_weekly_at <= now,
-            User.reachable.is_(True),
-            User.status.in_(("active", "paused")),
-            or_(User.reminder_claimed_until.is_(None), User.reminder_claimed_until < now),
-        )
-        .order_by(User.next_weekly_at)
-        .limit(limit)
-    )
-    if db.is_postgres:
-        due = due.with_for_update(skip_locked=True)
-    statement = (
-        update(User)
-        .where(User.id.in_(due.scalar_subquery()))
-        .values(reminder_claimed_until=now + LEASE)
-        .returning(User.id, User.next_weekly_at)
-    )
-    async with db.transaction() as tx:
-        rows = (await tx.execute(statement, execution_options={"synchronize_session": False})).all()
-    return [Claim(user_id, due_at) for user_id, due_at in rows if due_at is not None]
 
 
 # --------------------------------------------------------------------------- composing
@@ -214,7 +179,7 @@ class WeeklySender:
         if self.closing.is_set():
             return 0
         now = self.services.clock.now()
-        claims = await claim_due(self.services.db, now, limit)
+        claims = await claim_due(self.services.db, now, limit, due=User.next_weekly_at)
         if not claims:
             return 0
         first = await self.reserve(len(claims))
