@@ -7,7 +7,7 @@ the benchmarks, and uses an index (``users.id``, ``(user_id, at)`` on reports, .
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
