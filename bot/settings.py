@@ -42,8 +42,8 @@ class Settings(BaseSettings):
     exercises_file: Path | None = None
     emergency_number: str | None = None
     reminder_tick_seconds: float = Field(default=20.0, gt=0, le=300)
-    send_rate_per_second: float = Field(default=30.0, gt=0)
-    send_rate_per_chat_seconds: float = Field(default=1.0, ge=0)
+    # One under Telegram's ~30/s: timer jitter must never push 31 sends into one second.
+    send_rate_per_second: float = Field(default=29.0, gt=0)
     webhook_url: str | None = None
     webhook_secret: str | None = Field(default=None, pattern=r"^[A-Za-z0-9_-]{1,256}$")
     listen: str = "127.0.0.1:8443"

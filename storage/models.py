@@ -170,7 +170,8 @@ class PainReport(Base):
     __tablename__ = "pain_reports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = _user_fk()
+    # Indexed by ix_pain_reports_user_at, whose first column is user_id.
+    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     at: Mapped[datetime]
     local_date: Mapped[date] = mapped_column(Date)
     # onboarding | checkin | before_session | during_exercise | after_session | next_morning
@@ -183,7 +184,11 @@ class PainReport(Base):
         ForeignKey("exercise_sessions.id", ondelete="SET NULL")
     )
 
-    __table_args__ = (Index("ix_pain_reports_user_at", "user_id", "at"),)
+    __table_args__ = (
+        Index("ix_pain_reports_user_at", "user_id", "at"),
+        # Progression reads a session's reports; erasure's SET NULL looks them up too.
+        Index("ix_pain_reports_session_id", "session_id"),
+    )
 
 
 class SymptomAnswer(Base):

@@ -166,8 +166,8 @@ async def get_session(tx: AsyncSession, session_id: int) -> ExerciseSession | No
     return await tx.get(ExerciseSession, session_id)
 
 
-def add_step(tx: AsyncSession, session: ExerciseSession, at: datetime, **fields: Any) -> None:
-    tx.add(SessionStep(session_id=session.id, user_id=session.user_id, at=at, **fields))
+def add_step(tx: AsyncSession, at: datetime, **fields: Any) -> None:
+    tx.add(SessionStep(at=at, **fields))
 
 
 async def steps_of(tx: AsyncSession, session_id: int) -> Sequence[SessionStep]:

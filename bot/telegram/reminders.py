@@ -111,18 +111,23 @@ class Dispatcher:
 
     async def _paced(self, claim: Claim, slot: float) -> None:
         async with self._gate:
-            delay = slot - time.time()
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._closing.wait(), delay)
             if self._closing.is_set():
                 return  # shutting down: release_claims() hands the claim back
             try:
-                await self.handle(claim)
+                if not await self.handle(claim, slot):
+                    return  # shutting down before its slot: release_claims() hands it back
             except Exception:
                 log.exception("reminder for a user failed; the claim will be retried")
                 await self._release(claim.user_id)
             self._held.discard(claim.user_id)
+
+    async def _until(self, slot: float) -> bool:
+        """Wait for a send slot; False when shutting down meanwhile."""
+        delay = slot - time.time()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
+        return not self._closing.is_set()
 
     def close(self) -> None:
         """Start no more sends: reminders still waiting for their slot give up at once."""
@@ -148,11 +153,19 @@ class Dispatcher:
                 update(User).where(User.id == user_id).values(reminder_claimed_until=None)
             )
 
-    async def handle(self, claim: Claim) -> None:
+    async def handle(self, claim: Claim, slot: float = 0.0) -> bool:
+        """Prepare the reminder, wait for its send slot, send, record.
+
+        Preparing before the slot (not after) makes sends leave at their slots, not at
+        slot + preparation time, so they never bunch up over Telegram's per-second limit.
+        Returns False only when the instance began shutting down before the slot came.
+        """
         now = self.services.clock.now()
         prepared = await self._prepare(claim, now)
         if prepared is None:
-            return
+            return True
+        if not await self._until(slot):
+            return False
         kind, chat_id, text, markup, local_day = prepared
         try:
             message = await delivery.send_text(self.bot, chat_id, text, markup)
@@ -165,14 +178,15 @@ class Dispatcher:
                 )
             metrics.REMINDERS.labels(outcome="blocked").inc()
             log.info("reminder not sent: the user blocked the bot; marked unreachable")
-            return
+            return True
         except TelegramError as exc:
             metrics.REMINDERS.labels(outcome="failed").inc()
             log.warning("reminder not sent (%s); it will be retried", exc)
             await self._release(claim.user_id)
-            return
+            return True
         await self._record(claim, kind, local_day, "sent", now, message.message_id)
         metrics.REMINDERS.labels(outcome="sent").inc()
+        return True
 
     async def _prepare(self, claim: Claim, now: datetime) -> tuple[str, int, str, Any, date] | None:
         """Decide what to send (if anything), and open the check-in dialog for it."""

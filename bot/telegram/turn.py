@@ -125,32 +125,56 @@ async def run_turn(
     if tg_user is None or chat is None:
         return None
     now = services.clock.now()
+    try:
+        async with services.db.transaction() as tx:
+            turn = await _handle(services, tx, update, context, body, now)
+            # Last, so SQLite takes its write lock as late as possible: a redelivered update
+            # (already in handled_updates) rolls the whole turn back.
+            if not await repo.first_delivery(tx, update.update_id, now):
+                raise _Redelivered
+    except _Redelivered:
+        log.info("update %s was already handled; ignoring the redelivery", update.update_id)
+        return None
     query = update.callback_query
-    async with services.db.transaction() as tx:
-        if not await repo.first_delivery(tx, update.update_id, now):
-            log.info("update %s was already handled; ignoring the redelivery", update.update_id)
-            return None
-        user = await repo.load_user(tx, tg_user.id)
-        if user is None and query is None:
-            user = repo.new_user(tx, tg_user.id, chat.id, now)
-        elif user is not None and not user.reachable:
-            user.reachable = True  # they wrote to us again: the block is over
-            scheduling.schedule_next(user, now)
-        if user is not None:
-            turn = Turn(
-                services,
-                tx,
-                user,
-                now,
-                context.bot,
-                tapped_message_id=query.message.message_id if query and query.message else None,
-            )
-            await body(turn, update)
-    if user is None:  # a button of someone we keep no row of (erased): keep none now either
+    if turn is None:  # a stranger's button (e.g. erased): keep no row of them
         assert query is not None
         await delivery.answer_stranger(query, t("not_started"))
         return None
     await delivery.deliver_turn(context.bot, chat.id, turn, query=query)
     for job in turn.after_commit:
         await job()
+    return turn
+
+
+class _Redelivered(Exception):
+    """The update was handled before; its transaction must not commit."""
+
+
+async def _handle(
+    services: Services,
+    tx: AsyncSession,
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    body: Body,
+    now: datetime,
+) -> Turn | None:
+    tg_user, chat, query = update.effective_user, update.effective_chat, update.callback_query
+    assert tg_user is not None and chat is not None
+    user = await repo.load_user(tx, tg_user.id)
+    if user is None and query is not None:
+        return None
+    if user is None:
+        user = repo.new_user(tx, tg_user.id, chat.id, now)
+    elif not user.reachable:
+        user.reachable = True  # they wrote to us again: the block is over
+        scheduling.schedule_next(user, now)
+    turn = Turn(
+        services,
+        tx,
+        user,
+        now,
+        context.bot,
+        tapped_message_id=query.message.message_id if query and query.message else None,
+    )
+    await body(turn, update)
     return turn

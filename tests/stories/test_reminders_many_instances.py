@@ -132,12 +132,12 @@ class CrashingDispatcher(Dispatcher):
         self.handled = 0
         self.dead = asyncio.Event()
 
-    async def handle(self, claim: Claim) -> None:
+    async def handle(self, claim: Claim, slot: float = 0.0) -> bool:
         if self.handled >= self.survive:
             self.dead.set()
             await asyncio.Event().wait()  # frozen mid-batch until killed
         self.handled += 1
-        await super().handle(claim)
+        return await super().handle(claim, slot)
 
 
 async def test_an_instance_killed_mid_batch_leaves_nothing_unsent_or_doubled(

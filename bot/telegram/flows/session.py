@@ -7,6 +7,8 @@ or a second instance therefore resumes at exactly the same step.
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.coach import program
 from bot.coach.catalog import render_full, render_steps
 from bot.content.texts import t
@@ -51,7 +53,8 @@ async def begin(turn: Turn) -> None:
     )
     turn.tx.add(session)
     await turn.tx.flush()
-    turn.go(NAME, "pain_before", session_id=session.id, pos=0, step=0)
+    # The plan rides in the dialog too, so a step (the hot path) never reads the session row.
+    turn.go(NAME, "pain_before", session_id=session.id, plan=session.plan, pos=0, step=0)
     await prompt(turn)
 
 
@@ -61,15 +64,20 @@ async def _session(turn: Turn) -> ExerciseSession:
     return session
 
 
-def _exercise_message(turn: Turn, session: ExerciseSession) -> tuple[str, list[str]]:
+def _plan(turn: Turn) -> list[dict[str, Any]]:
+    plan: list[dict[str, Any]] = turn.payload["plan"]
+    return plan
+
+
+def _exercise_message(turn: Turn) -> tuple[str, list[str]]:
     pos, step = turn.payload["pos"], turn.payload["step"]
-    planned = session.plan[pos]
+    planned = _plan(turn)[pos]
     exercise = turn.services.catalog.get(planned["exercise_id"])
     steps = render_steps(exercise, planned["notch"])
     text = t(
         "session_step",
         number=pos + 1,
-        total=len(session.plan),
+        total=len(_plan(turn)),
         name=exercise.name,
         step=step + 1,
         steps=len(steps),
@@ -87,8 +95,7 @@ async def prompt(turn: Turn) -> None:
     elif step == "hurt":
         turn.show(t("hurt_ask"), turn.buttons(scale_rows("pain")))
     elif step == "exercise":
-        session = await _session(turn)
-        text, steps = _exercise_message(turn, session)
+        text, steps = _exercise_message(turn)
         last = turn.payload["step"] + 1 >= len(steps)
         forward = (t("btn_done"), "done") if last else (t("btn_next"), "next")
         turn.show(
@@ -115,9 +122,8 @@ async def on_tap(turn: Turn, action: str) -> None:
     if step != "exercise":
         await prompt(turn)
         return
-    session = await _session(turn)
     pos, index = turn.payload["pos"], turn.payload["step"]
-    planned = session.plan[pos]
+    planned = _plan(turn)[pos]
     if action == "all":
         exercise = turn.services.catalog.get(planned["exercise_id"])
         turn.say(render_full(exercise, planned["notch"]))
@@ -129,8 +135,9 @@ async def on_tap(turn: Turn, action: str) -> None:
         return
     repo.add_step(
         turn.tx,
-        session,
         turn.now,
+        session_id=int(turn.payload["session_id"]),
+        user_id=turn.user.id,
         exercise_id=planned["exercise_id"],
         position=pos,
         step_index=index,
@@ -138,19 +145,19 @@ async def on_tap(turn: Turn, action: str) -> None:
         notch=planned["notch"],
     )
     if action == "next":
-        _, steps = _exercise_message(turn, session)
+        _, steps = _exercise_message(turn)
         turn.update_payload(step=min(index + 1, len(steps) - 1))
         await prompt(turn)
     elif action == "hurt":
         turn.go(NAME, "hurt", **turn.payload)
         await prompt(turn)
     else:
-        await _next_exercise(turn, session)
+        await _next_exercise(turn)
 
 
-async def _next_exercise(turn: Turn, session: ExerciseSession) -> None:
+async def _next_exercise(turn: Turn) -> None:
     pos = turn.payload["pos"] + 1
-    if pos >= len(session.plan):
+    if pos >= len(_plan(turn)):
         turn.go(NAME, "pain_after", **{**turn.payload, "pos": pos, "step": 0})
     else:
         turn.go(NAME, "exercise", **{**turn.payload, "pos": pos, "step": 0})
@@ -189,7 +196,7 @@ async def _score(turn: Turn, score: int) -> None:
     elif step == "hurt":
         name = turn.services.catalog.get(exercise_id or "").name
         turn.show(t("hurt_noted", name=name))
-        await _next_exercise(turn, session)
+        await _next_exercise(turn)
     else:
         await _finish(turn, session)
 

@@ -205,8 +205,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_pain_reports")),
     )
     with op.batch_alter_table("pain_reports", schema=None) as batch_op:
+        batch_op.create_index("ix_pain_reports_session_id", ["session_id"], unique=False)
         batch_op.create_index("ix_pain_reports_user_at", ["user_id", "at"], unique=False)
-        batch_op.create_index(batch_op.f("ix_pain_reports_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "session_steps",
@@ -252,8 +252,8 @@ def downgrade() -> None:
 
     op.drop_table("session_steps")
     with op.batch_alter_table("pain_reports", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_pain_reports_user_id"))
         batch_op.drop_index("ix_pain_reports_user_at")
+        batch_op.drop_index("ix_pain_reports_session_id")
 
     op.drop_table("pain_reports")
     with op.batch_alter_table("symptom_answers", schema=None) as batch_op:
