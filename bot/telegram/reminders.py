@@ -43,6 +43,8 @@ log = logging.getLogger(__name__)
 CONCURRENCY = 64
 BUSY_FLOWS = frozenset({"session", "onboard", "screen", "confirm", "settings", "resume", "delete"})
 BUSY_GRACE = timedelta(minutes=30)
+# Steps that only offer something (nothing is half done): a reminder may take over at once.
+RESTING_STEPS = frozenset({("onboard", "summary")})
 REMEMBER_UPDATES = timedelta(days=2)  # Telegram gives up redelivering after 24 hours
 
 
@@ -221,7 +223,8 @@ class Dispatcher:
                 return None
             dialog = user.dialog
             assert dialog is not None
-            if dialog.flow in BUSY_FLOWS and now - dialog.updated_at < BUSY_GRACE:
+            resting = (dialog.flow, dialog.step) in RESTING_STEPS
+            if dialog.flow in BUSY_FLOWS and not resting and now - dialog.updated_at < BUSY_GRACE:
                 # Mid-session or mid-dialog right now: don't pull them out; try in an hour.
                 scheduling.snooze(user, now)
                 user.reminder_claimed_until = None

@@ -197,3 +197,30 @@ async def test_show_all_steps_then_carry_on(sqlite_bot: BotUnderTest) -> None:
     assert "1." in full.text and len(full.text) <= 4096
     again = await bot.stub.next_message(ROB)
     assert again.text == step.text and again.has_button("Too painful")
+
+
+async def test_a_reminder_due_right_after_onboarding_is_not_held_back(
+    sqlite_bot: BotUnderTest,
+) -> None:
+    bot = sqlite_bot
+    bot.clock.advance(DUE - timedelta(minutes=2))  # onboarding ends at 07:28
+    await onboard(bot, ROB)  # ... and stays on the summary ("Start today's session" / "Later")
+    bot.clock.advance(timedelta(minutes=2))
+    assert await bot.dispatch_reminders() == 1
+    reminder = await bot.stub.next_message(ROB)
+    assert "check-in" in reminder.text
+
+
+async def test_a_reminder_due_mid_session_waits_an_hour(sqlite_bot: BotUnderTest) -> None:
+    from tests.stories.helpers import start_session
+
+    bot = sqlite_bot
+    bot.clock.advance(DUE - timedelta(minutes=5))
+    await start_session(bot, ROB, await onboard(bot, ROB))
+    bot.clock.advance(timedelta(minutes=5))
+    await bot.dispatch_reminders()
+    await bot.stub.wait_idle()
+    assert not [e for e in bot.stub.unread_events(ROB) if e.kind == "message"]
+    async with bot.db.transaction() as tx:
+        user = await tx.get(User, ROB)
+        assert user is not None and user.next_reminder_at == bot.clock.now() + timedelta(hours=1)
