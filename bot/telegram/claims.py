@@ -8,14 +8,22 @@ serialises writers, so the same conditional UPDATE is already atomic there. A cl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
+from telegram import Bot, Message
+from telegram.error import TelegramError
 
+from bot import metrics
+from bot.telegram import delivery
 from storage.db import Database
 from storage.models import User
+
+log = logging.getLogger(__name__)
 
 BATCH = 500
 LEASE = timedelta(minutes=2)
@@ -57,3 +65,33 @@ async def claim_due(
     async with db.transaction() as tx:
         rows = (await tx.execute(statement, execution_options={"synchronize_session": False})).all()
     return [Claim(user_id, due_at) for user_id, due_at in rows if due_at is not None]
+
+
+async def release(db: Database, user_id: int) -> None:
+    """Give a claim back at once (the send failed; the next tick tries again)."""
+    async with db.transaction() as tx:
+        await tx.execute(update(User).where(User.id == user_id).values(reminder_claimed_until=None))
+
+
+async def send_to_claimed(
+    db: Database, bot: Bot, claim: Claim, chat_id: int, text: str, markup: Any, what: str
+) -> Message | None:
+    """Send to a claimed user. A 403 marks them unreachable; any other failure (after the
+    retries in :mod:`bot.telegram.delivery`) releases the claim. None unless Telegram accepted.
+    """
+    try:
+        return await delivery.send_text(bot, chat_id, text, markup)
+    except delivery.Blocked:
+        async with db.transaction() as tx:
+            await tx.execute(
+                update(User)
+                .where(User.id == claim.user_id)
+                .values(reachable=False, reminder_claimed_until=None)
+            )
+        metrics.REMINDERS.labels(outcome="blocked").inc()
+        log.info("%s not sent: the user blocked the bot; marked unreachable", what)
+    except TelegramError as exc:
+        metrics.REMINDERS.labels(outcome="failed").inc()
+        log.warning("%s not sent (%s); it will be retried", what, exc)
+        await release(db, claim.user_id)
+    return None

@@ -23,14 +23,13 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from telegram import Bot
-from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import metrics, scheduling
 from bot.coach import schedule
 from bot.content.texts import t
-from bot.telegram import alerts, delivery, weekly
-from bot.telegram.claims import BATCH, LEASE, Claim, claim_due
+from bot.telegram import alerts, weekly
+from bot.telegram.claims import BATCH, LEASE, Claim, claim_due, release, send_to_claimed
 from bot.telegram.flows import checkin
 from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.services import Services
@@ -120,7 +119,7 @@ class Dispatcher:
                     return  # shutting down before its slot: release_claims() hands it back
             except Exception:
                 log.exception("reminder for a user failed; the claim will be retried")
-                await self._release(claim.user_id)
+                await release(self.services.db, claim.user_id)
             self._held.discard(claim.user_id)
 
     async def _until(self, slot: float) -> bool:
@@ -149,12 +148,6 @@ class Dispatcher:
                 )
         return len(held)
 
-    async def _release(self, user_id: int) -> None:
-        async with self.services.db.transaction() as tx:
-            await tx.execute(
-                update(User).where(User.id == user_id).values(reminder_claimed_until=None)
-            )
-
     async def handle(self, claim: Claim, slot: float = 0.0) -> bool:
         """Prepare the reminder, wait for its send slot, send, record.
 
@@ -169,22 +162,10 @@ class Dispatcher:
         if not await self._until(slot):
             return False
         kind, chat_id, text, markup, local_day = prepared
-        try:
-            message = await delivery.send_text(self.bot, chat_id, text, markup)
-        except delivery.Blocked:
-            async with self.services.db.transaction() as tx:
-                await tx.execute(
-                    update(User)
-                    .where(User.id == claim.user_id)
-                    .values(reachable=False, reminder_claimed_until=None)
-                )
-            metrics.REMINDERS.labels(outcome="blocked").inc()
-            log.info("reminder not sent: the user blocked the bot; marked unreachable")
-            return True
-        except TelegramError as exc:
-            metrics.REMINDERS.labels(outcome="failed").inc()
-            log.warning("reminder not sent (%s); it will be retried", exc)
-            await self._release(claim.user_id)
+        message = await send_to_claimed(
+            self.services.db, self.bot, claim, chat_id, text, markup, "reminder"
+        )
+        if message is None:
             return True
         await self._record(claim, kind, local_day, "sent", now, message.message_id)
         metrics.REMINDERS.labels(outcome="sent").inc()

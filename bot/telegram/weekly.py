@@ -21,19 +21,17 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
-from telegram.error import TelegramError
 
 from bot import history, metrics, scheduling
 from bot.coach import adherence, schedule
 from bot.coach.catalog import Catalog
 from bot.coach.progression import amount_label
 from bot.content.texts import t
-from bot.telegram import delivery
-from bot.telegram.claims import BATCH, Claim, claim_due
+from bot.telegram.claims import BATCH, Claim, claim_due, release, send_to_claimed
 from bot.telegram.handlers.progress import number
 from bot.telegram.services import Services
 from storage import repositories as repo
@@ -195,20 +193,14 @@ class WeeklySender:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.closing.wait(), delay)
             if self.closing.is_set():
-                await self._release(claim.user_id)
+                await release(self.services.db, claim.user_id)
                 return False
             try:
                 return await self.handle(claim)
             except Exception:
                 log.exception("weekly summary for a user failed; the claim will be retried")
-                await self._release(claim.user_id)
+                await release(self.services.db, claim.user_id)
                 return False
-
-    async def _release(self, user_id: int) -> None:
-        async with self.services.db.transaction() as tx:
-            await tx.execute(
-                update(User).where(User.id == user_id).values(reminder_claimed_until=None)
-            )
 
     async def handle(self, claim: Claim) -> bool:
         now = self.services.clock.now()
@@ -216,22 +208,10 @@ class WeeklySender:
         if prepared is None:
             return False
         chat_id, text, day = prepared
-        try:
-            message = await delivery.send_text(self.bot, chat_id, text)
-        except delivery.Blocked:
-            async with self.services.db.transaction() as tx:
-                await tx.execute(
-                    update(User)
-                    .where(User.id == claim.user_id)
-                    .values(reachable=False, reminder_claimed_until=None)
-                )
-            metrics.REMINDERS.labels(outcome="blocked").inc()
-            log.info("weekly summary not sent: the user blocked the bot; marked unreachable")
-            return False
-        except TelegramError as exc:
-            metrics.REMINDERS.labels(outcome="failed").inc()
-            log.warning("weekly summary not sent (%s); it will be retried", exc)
-            await self._release(claim.user_id)
+        message = await send_to_claimed(
+            self.services.db, self.bot, claim, chat_id, text, None, "weekly summary"
+        )
+        if message is None:
             return False
         await self._record(claim, day, now, message.message_id)
         metrics.REMINDERS.labels(outcome="sent").inc()
