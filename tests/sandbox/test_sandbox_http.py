@@ -162,6 +162,8 @@ async def test_jump_moves_the_clock_to_the_next_reminder_and_the_reminder_arrive
     assert datetime.fromisoformat(jumped["now"]) >= due
 
     reminder = await users.stub.next_message(ALEX)
+    if reminder.text.startswith("Your week"):  # on a Sunday the weekly summary comes first
+        reminder = await users.stub.next_message(ALEX)
     assert "how bad is your pain" in reminder.text.lower()
     assert reminder.button_labels[:1] == ["0"]
     after = await get_json(http, f"{sandbox.url}_sandbox/{ALEX}/schedule")
