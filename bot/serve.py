@@ -150,7 +150,7 @@ def _on_signal(sig: signal.Signals, stopping: asyncio.Event) -> None:
     stopping.set()
 
 
-async def _bounded(step: str, work: Awaitable[T], deadline: float) -> T | None:
+async def bounded(step: str, work: Awaitable[T], deadline: float) -> T | None:
     """Await ``work`` until ``deadline``; log and move on rather than overrun the budget."""
     try:
         return await asyncio.wait_for(work, max(0.1, deadline - time.monotonic()))
@@ -173,24 +173,22 @@ async def _shutdown(
     if isinstance(dispatcher, Dispatcher):
         dispatcher.close()  # no new claims from here on; sends waiting for a slot give up
     if side is not None:
-        await _bounded("closing the health port", side.cleanup(), deadline)
+        await bounded("closing the health port", side.cleanup(), deadline)
     if front is not None:
         # Stops listening, then waits up to DRAIN_SECONDS for requests being handled.
-        await _bounded("draining webhook requests", front.cleanup(), deadline)
+        await bounded("draining webhook requests", front.cleanup(), deadline)
     if application.updater is not None and application.updater.running:
-        await _bounded("stopping polling", application.updater.stop(), deadline)
+        await bounded("stopping polling", application.updater.stop(), deadline)
     if application.running:
-        await _bounded("finishing updates and jobs", application.stop(), deadline)
+        await bounded("finishing updates and jobs", application.stop(), deadline)
     if isinstance(dispatcher, Dispatcher):
-        released = await _bounded(
-            "releasing reminder claims", dispatcher.release_claims(), deadline
-        )
+        released = await bounded("releasing reminder claims", dispatcher.release_claims(), deadline)
         if released:
             metrics.REMINDER_CLAIMS_RELEASED.inc(released)
             log.info("released %d reminder claim(s) for other instances", released)
-    await _bounded("shutting down the bot", application.shutdown(), deadline)
+    await bounded("shutting down the bot", application.shutdown(), deadline)
     if application.post_shutdown is not None:
-        await _bounded("closing the database", application.post_shutdown(application), deadline)
+        await bounded("closing the database", application.post_shutdown(application), deadline)
     log.info("stopped")
 
 

@@ -23,6 +23,7 @@ from storage.models import (
     ExerciseSession,
     HandledUpdate,
     PainReport,
+    ReminderLog,
     SessionStep,
     SymptomAnswer,
     User,
@@ -197,4 +198,39 @@ async def stop_session(tx: AsyncSession, session_id: int, now: datetime) -> None
         update(ExerciseSession)
         .where(ExerciseSession.id == session_id, ExerciseSession.status == "in_progress")
         .values(status="stopped", finished_at=now)
+    )
+
+
+async def reminder_logged(tx: AsyncSession, user_id: int, day: date, kind: str) -> bool:
+    """Whether ``reminder_log`` already has this user's ``kind`` for local ``day``."""
+    found = await tx.scalar(
+        select(ReminderLog.id).where(
+            ReminderLog.user_id == user_id, ReminderLog.local_date == day, ReminderLog.kind == kind
+        )
+    )
+    return found is not None
+
+
+def log_reminder(
+    tx: AsyncSession,
+    user_id: int,
+    *,
+    day: date,
+    kind: str,
+    status: str,
+    due_at: datetime,
+    at: datetime,
+    message_id: int | None = None,
+) -> None:
+    """One ``reminder_log`` row: a reminder or summary sent or missed on the user's local day."""
+    tx.add(
+        ReminderLog(
+            user_id=user_id,
+            local_date=day,
+            kind=kind,
+            status=status,
+            due_at=due_at,
+            at=at,
+            message_id=message_id,
+        )
     )

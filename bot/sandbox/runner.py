@@ -22,7 +22,6 @@ import logging
 import signal
 import sys
 import time
-from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
@@ -32,6 +31,7 @@ from sqlalchemy.engine import make_url
 from telegram.ext import Application
 
 from bot.clock import FastClock
+from bot.serve import bounded
 from bot.settings import Settings, SettingsError
 from bot.stub.server import BotApiStub
 from bot.telegram.reminders import Dispatcher
@@ -145,18 +145,18 @@ class Sandbox:
         app, self.app = self.app, None
         if app is not None:
             if app.updater is not None and app.updater.running:
-                await _bounded("stopping polling", app.updater.stop(), deadline)
+                await bounded("stopping polling", app.updater.stop(), deadline)
             dispatcher = _dispatcher_of(app)
             if dispatcher is not None:
                 dispatcher.close()
             if app.running:
-                await _bounded("finishing updates and jobs", app.stop(), deadline)
+                await bounded("finishing updates and jobs", app.stop(), deadline)
             if dispatcher is not None:
-                await _bounded("releasing reminder claims", dispatcher.release_claims(), deadline)
-            await _bounded("shutting down the bot", app.shutdown(), deadline)
+                await bounded("releasing reminder claims", dispatcher.release_claims(), deadline)
+            await bounded("shutting down the bot", app.shutdown(), deadline)
             if app.post_shutdown is not None:
-                await _bounded("closing the database", app.post_shutdown(app), deadline)
-        await _bounded("stopping the stand-in", self.stub.stop(), deadline)
+                await bounded("closing the database", app.post_shutdown(app), deadline)
+        await bounded("stopping the stand-in", self.stub.stop(), deadline)
 
     async def __aenter__(self) -> Sandbox:
         await self.start()
@@ -249,17 +249,6 @@ def _dispatcher_of(app: AnyApplication) -> Dispatcher | None:
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
-
-
-async def _bounded(step: str, work: Awaitable[T], deadline: float) -> T | None:
-    """Await ``work`` until ``deadline``; log and go on rather than hang on Ctrl-C."""
-    try:
-        return await asyncio.wait_for(work, max(0.1, deadline - time.monotonic()))
-    except TimeoutError:
-        log.warning("sandbox shutdown: %s did not finish in time; going on", step)
-    except Exception:
-        log.exception("sandbox shutdown: %s failed; going on", step)
-    return None
 
 
 # -- the command ----------------------------------------------------------------------------

@@ -35,7 +35,7 @@ from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.services import Services
 from storage import repositories as repo
 from storage.db import Database
-from storage.models import ReminderLog, SendBudget, User
+from storage.models import SendBudget, User
 
 log = logging.getLogger(__name__)
 
@@ -189,7 +189,15 @@ class Dispatcher:
                 user.reminder_claimed_until = None
                 return None
             if schedule.is_too_late(claim.due_at, now):
-                self._log(tx, user, local_day, kind, "missed", claim.due_at, now)
+                repo.log_reminder(
+                    tx,
+                    user.id,
+                    day=local_day,
+                    kind=kind,
+                    status="missed",
+                    due_at=claim.due_at,
+                    at=now,
+                )
                 metrics.REMINDERS.labels(outcome="missed").inc()
                 user.snooze_at = None
                 # The next one may still be recent enough to send (today's, after a long
@@ -197,7 +205,7 @@ class Dispatcher:
                 scheduling.schedule_next(user, max(claim.due_at, now - schedule.LATE_LIMIT))
                 user.reminder_claimed_until = None
                 return None
-            if await self._already(tx, user.id, local_day, kind):
+            if await repo.reminder_logged(tx, user.id, local_day, kind):
                 user.snooze_at = None
                 scheduling.schedule_next(user, now)
                 user.reminder_claimed_until = None
@@ -241,40 +249,6 @@ class Dispatcher:
         cadence = schedule.cadence(user.last_session_on, user.onboarded_on or local_day, local_day)
         return str(cadence)
 
-    @staticmethod
-    async def _already(tx: Any, user_id: int, local_day: date, kind: str) -> bool:
-        found = await tx.scalar(
-            select(ReminderLog.id).where(
-                ReminderLog.user_id == user_id,
-                ReminderLog.local_date == local_day,
-                ReminderLog.kind == kind,
-            )
-        )
-        return found is not None
-
-    @staticmethod
-    def _log(
-        tx: Any,
-        user: User,
-        day: date,
-        kind: str,
-        status: str,
-        due: datetime,
-        now: datetime,
-        message_id: int | None = None,
-    ) -> None:
-        tx.add(
-            ReminderLog(
-                user_id=user.id,
-                local_date=day,
-                kind=kind,
-                status=status,
-                due_at=due,
-                at=now,
-                message_id=message_id,
-            )
-        )
-
     async def _record(
         self, claim: Claim, kind: str, day: date, status: str, now: datetime, message_id: int
     ) -> None:
@@ -283,7 +257,16 @@ class Dispatcher:
                 user = await tx.get(User, claim.user_id)
                 if user is None:
                     return
-                self._log(tx, user, day, kind, status, claim.due_at, now, message_id)
+                repo.log_reminder(
+                    tx,
+                    user.id,
+                    day=day,
+                    kind=kind,
+                    status=status,
+                    due_at=claim.due_at,
+                    at=now,
+                    message_id=message_id,
+                )
                 user.snooze_at = None
                 scheduling.schedule_next(user, now, last_sent_day=day)
                 user.reminder_claimed_until = None

@@ -21,7 +21,6 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
@@ -35,7 +34,7 @@ from bot.telegram.claims import BATCH, Claim, claim_due, release, send_to_claime
 from bot.telegram.handlers.progress import number
 from bot.telegram.services import Services
 from storage import repositories as repo
-from storage.models import ReminderLog, User
+from storage.models import User
 
 log = logging.getLogger(__name__)
 
@@ -123,37 +122,6 @@ def _advance(user: User, claim: Claim, now: datetime) -> None:
     user.reminder_claimed_until = None
 
 
-async def _logged(tx: AsyncSession, user_id: int, day: date) -> bool:
-    found = await tx.scalar(
-        select(ReminderLog.id).where(
-            ReminderLog.user_id == user_id, ReminderLog.local_date == day, ReminderLog.kind == KIND
-        )
-    )
-    return found is not None
-
-
-def _log(
-    tx: AsyncSession,
-    user: User,
-    day: date,
-    status: str,
-    claim: Claim,
-    now: datetime,
-    message_id: int | None = None,
-) -> None:
-    tx.add(
-        ReminderLog(
-            user_id=user.id,
-            local_date=day,
-            kind=KIND,
-            status=status,
-            due_at=claim.due_at,
-            at=now,
-            message_id=message_id,
-        )
-    )
-
-
 class WeeklySender:
     """Claims due summaries, composes and sends them; safe with many instances."""
 
@@ -229,11 +197,13 @@ class WeeklySender:
                 _advance(user, claim, now)  # paused: no summary this week
                 return None
             day = schedule.local_date(claim.due_at, user.timezone)
-            if await _logged(tx, user.id, day):
+            if await repo.reminder_logged(tx, user.id, day, KIND):
                 _advance(user, claim, now)
                 return None
             if schedule.is_too_late(claim.due_at, now):
-                _log(tx, user, day, "missed", claim, now)
+                repo.log_reminder(
+                    tx, user.id, day=day, kind=KIND, status="missed", due_at=claim.due_at, at=now
+                )
                 metrics.REMINDERS.labels(outcome="missed").inc()
                 _advance(user, claim, now)
                 return None
@@ -249,7 +219,16 @@ class WeeklySender:
                 user = await tx.get(User, claim.user_id)
                 if user is None:
                     return
-                _log(tx, user, day, "sent", claim, now, message_id)
+                repo.log_reminder(
+                    tx,
+                    user.id,
+                    day=day,
+                    kind=KIND,
+                    status="sent",
+                    due_at=claim.due_at,
+                    at=now,
+                    message_id=message_id,
+                )
                 _advance(user, claim, now)
         except IntegrityError:
             log.error("weekly summary for %s was already recorded: a duplicate was sent", day)
