@@ -3,8 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-dev
+# One pytest worker per core (pytest-xdist); each worker has its own databases and ports.
+PYTEST_PARALLEL ?= -n auto --dist worksteal
 
-.PHONY: install test lint typecheck pytest demo run migrate bench clean
+.PHONY: install test test-fast lint typecheck pytest demo run migrate bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,9 +24,14 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 pytest: $(STAMP)
-	$(BIN)/pytest
+	@command -v chromium >/dev/null 2>&1 || echo "note: no Chromium, so the browser test skips (CI fails it); install: apt-get install chromium"
+	$(BIN)/pytest $(PYTEST_PARALLEL)
 
 test: lint typecheck pytest
+
+# The edit-run loop: everything but the tests marked slow (see pyproject.toml).
+test-fast: $(STAMP)
+	$(BIN)/pytest $(PYTEST_PARALLEL) -m "not slow"
 
 demo: $(STAMP)
 	$(BIN)/backstep sandbox

@@ -247,7 +247,13 @@ async def drive(url: str, users: int) -> tuple[StatementCounter, Log, int]:
             send_rate_per_second=1_000_000,
         )
         app = build_application(
-            settings, db=database, clock=clock, migrate=False, reminders=False, rate_limit=False
+            settings,
+            db=database,
+            clock=clock,
+            migrate=False,
+            reminders=False,
+            rate_limit=False,
+            on_handled=stub.report_handled,
         )
         app.add_handler(TypeHandler(Update, _mark), group=-100)
         await app.initialize()
@@ -274,7 +280,7 @@ async def drive(url: str, users: int) -> tuple[StatementCounter, Log, int]:
                         if reminder is not None and reminder.buttons:
                             user = SimUser(stub, watcher, user_id, log)
                             await answer_checkin(user, reminder)
-            await stub.wait_idle(timeout=10)
+            await stub.wait_handled()
         finally:
             await app.updater.stop()
             await app.stop()

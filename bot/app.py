@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from telegram import BotCommand, Update
@@ -98,8 +99,13 @@ def build_application(
     migrate: bool = True,
     reminders: bool = True,
     rate_limit: bool = True,
+    on_handled: Callable[[int], None] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
-    """The bot, ready for ``run_polling``/``run_webhook`` or a manual start in tests."""
+    """The bot, ready for ``run_polling``/``run_webhook`` or a manual start in tests.
+
+    ``on_handled`` is told each update id once the bot has finished it, replies sent: the
+    tests and the sandbox wait on that instead of guessing from silence.
+    """
     token = settings.require_token()
     services = Services(
         settings=settings,
@@ -126,7 +132,7 @@ def build_application(
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram_api_url)
-        .concurrent_updates(PerChatUpdateProcessor(256))
+        .concurrent_updates(PerChatUpdateProcessor(256, on_handled=on_handled))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
     )

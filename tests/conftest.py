@@ -1,15 +1,18 @@
 """Shared fixtures: databases on both backends, the Bot API stand-in, and the real bot.
 
 PostgreSQL is real (127.0.0.1:5432 by default, ``BACKSTEP_TEST_POSTGRES_URL`` to override).
-Each test run gets its own database on that server, created here and dropped at the end; each
-test starts from an empty, freshly migrated schema. Without a server the PostgreSQL tests skip
-locally, and fail when ``CI`` is set: CI must never pass by skipping them.
+Each test run gets databases of its own on that server, created here and dropped at the end.
+The schema is migrated with Alembic once per run and per backend (what ``backstep migrate``
+does); between tests the tables are emptied (TRUNCATE on PostgreSQL) or, on SQLite, each test
+gets a copy of the migrated file. Without a server the PostgreSQL tests skip locally, and fail
+when ``CI`` is set: CI must never pass by skipping them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -50,56 +53,110 @@ async def _pg_drop(admin_url: str, name: str) -> None:
         await engine.dispose()
 
 
+class PostgresServer:
+    """The test server: databases named for this run, dropped when it ends."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.run = uuid.uuid4().hex[:10]
+        self.created: list[str] = []
+
+    def database(self, purpose: str) -> str:
+        """Create ``backstep_test_<run>_<purpose>`` and return its URL."""
+        name = f"backstep_test_{self.run}_{purpose}"
+        asyncio.run(_pg_create(self.admin_url, name))
+        self.created.append(name)
+        return make_url(self.admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            asyncio.run(_pg_drop(self.admin_url, name))
+
+
 @pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """A database of our own on the PostgreSQL server, for this test run."""
+def postgres_server() -> Iterator[PostgresServer]:
     admin = _pg_admin_url()
-    name = f"backstep_test_{uuid.uuid4().hex[:10]}"
+    server = PostgresServer(admin)
     try:
-        asyncio.run(_pg_create(admin, name))
+        asyncio.run(_pg_ping(admin))
     except Exception as exc:
         reason = f"PostgreSQL is not reachable at {make_url(admin).render_as_string()}: {exc}"
         if os.environ.get("CI"):
             pytest.fail(f"{reason} (CI must run the PostgreSQL tests)")
         pytest.skip(reason)
-    url = make_url(admin).set(database=name).render_as_string(hide_password=False)
-    yield url
-    asyncio.run(_pg_drop(admin, name))
+    yield server
+    server.drop_all()
 
 
-async def _reset(url: str) -> None:
-    """Empty schema, then migrate it up with Alembic (what ``backstep migrate`` does)."""
+async def _pg_ping(admin_url: str) -> None:
+    engine = create_async_engine(admin_url)
+    try:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def migrated_postgres(postgres_server: PostgresServer) -> str:
+    """This run's PostgreSQL database, migrated once."""
+    url = postgres_server.database("main")
+    asyncio.run(upgrade(url))
+    return url
+
+
+async def _empty_tables(url: str) -> None:
+    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
-            await conn.run_sync(Base.metadata.drop_all)
-            await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+            await conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     finally:
         await engine.dispose()
-    await upgrade(url)
+
+
+@pytest.fixture
+async def postgres_url(migrated_postgres: str) -> str:
+    """The migrated PostgreSQL database with every table empty."""
+    await _empty_tables(migrated_postgres)
+    return migrated_postgres
+
+
+@pytest.fixture(scope="session")
+def scratch_postgres(postgres_server: PostgresServer) -> str:
+    """A second PostgreSQL database, for tests that need it without any tables."""
+    return postgres_server.database("scratch")
+
+
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test works on a copy of it."""
+    path = tmp_path_factory.mktemp("template") / "backstep.db"
+    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def sqlite_url(migrated_sqlite: Path, tmp_path: Path) -> str:
+    """A migrated SQLite database of this test's own."""
+    path = tmp_path / "backstep.db"
+    shutil.copyfile(migrated_sqlite, path)
+    return f"sqlite+aiosqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def database_url(request: pytest.FixtureRequest) -> str:
     """The URL of an empty, migrated database on each backend."""
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'backstep.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url: str = request.getfixturevalue(fixture)
     return url
 
 
 @pytest.fixture
 async def database(database_url: str) -> AsyncIterator[Database]:
-    await _reset(database_url)
     db = Database(database_url)
     yield db
     await db.close()
-
-
-@pytest.fixture
-def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite+aiosqlite:///{tmp_path / 'backstep.db'}"
 
 
 @pytest.fixture
@@ -107,7 +164,6 @@ async def bot(database_url: str) -> AsyncIterator[Any]:
     """The real bot on each backend, talking HTTP to the stand-in."""
     from tests.harness import running_bot
 
-    await _reset(database_url)
     async with running_bot(database_url) as running:
         yield running
 

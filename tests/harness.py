@@ -61,6 +61,8 @@ class BotUnderTest:
             clock=self.clock,
             reminders=False,
             rate_limit=False,
+            migrate=False,  # the test's database fixture has migrated it
+            on_handled=self.stub.report_handled,
         )
         await self.app.initialize()
         if self.app.post_init is not None:
@@ -106,6 +108,16 @@ class BotUnderTest:
         event = await self.stub.next_event(user_id, kinds={"message", "edit"})
         assert event.message is not None
         return event.message
+
+    async def handled(self) -> None:
+        """Until the bot has finished every update the users sent (replies included)."""
+        await self.stub.wait_handled()
+
+    async def unread(self, user_id: int) -> list[ChatMessage]:
+        """Once every update is handled: the messages and edits the test has not read yet."""
+        await self.handled()
+        events = self.stub.unread_events(user_id, {"message", "edit"})
+        return [e.message for e in events if e.message is not None]
 
     async def dispatch_reminders(self) -> int:
         """One tick of the reminder dispatcher (tests drive it instead of the JobQueue)."""

@@ -69,7 +69,6 @@ def _required_keys() -> set[str]:
         "baseline.recent",
         "this_exercise",
         "screen.intro",
-        "paused_checkin",
         "reasons.not_settled",
         "reasons.not_settled_scores",
         "reasons.not_settled_worse",
@@ -106,11 +105,6 @@ def symptom_phrase(symptom: Symptom) -> str:
 def screen_question(symptom: Symptom) -> str:
     """The yes/no question the red-flag screen asks about ``symptom``."""
     return text(f"screen.{symptom.value}")
-
-
-def paused_checkin() -> str:
-    """The gentle daily check-in for a user whose program is paused for safety."""
-    return text("paused_checkin")
 
 
 def render(

@@ -127,7 +127,7 @@ class Sandbox:
                     "reminder_tick_seconds": min(TICK_SECONDS, self.settings.reminder_tick_seconds),
                 }
             )
-            app = build_application(settings, clock=self.clock)
+            app = build_application(settings, clock=self.clock, on_handled=self.stub.report_handled)
             self.app = app
             await app.initialize()
             if app.post_init is not None:

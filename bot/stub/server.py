@@ -52,6 +52,9 @@ log = logging.getLogger(__name__)
 TOKEN_PATTERN = re.compile(r"[0-9]{1,20}:[A-Za-z0-9_-]{1,100}")
 MAX_BODY = 52 * 1024 * 1024  # Telegram accepts uploads up to 50 MB
 DEFAULT_TOKEN = "123456789:TEST-stub-token"
+# How long a test waits for something it expects. Generous: it costs nothing when the bot is on
+# time, and a loaded two-core machine can be slow; a miss fails with what did arrive.
+WAIT_SECONDS = 20.0
 
 
 class NoEventError(AssertionError):
@@ -138,8 +141,6 @@ class BotApiStub:
         self._runner: web.AppRunner | None = None
         self._host = "127.0.0.1"
         self._port = 0
-        self._busy = 0
-        self._last_activity = time.monotonic()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -241,29 +242,16 @@ class BotApiStub:
         if spec is None:
             self.stats.statuses[404] += 1
             return _error_response(NOT_FOUND)
-        name = spec.name
-        self.stats.requests[name] += 1
-        long_poll = name == "getUpdates"
-        if not long_poll:
-            self._busy += 1
-        try:
-            response, delivered = await self._serve(request, spec)
-        finally:
-            if not long_poll:
-                self._busy -= 1
-        if not long_poll or delivered:
-            self._last_activity = time.monotonic()
-        return response
+        self.stats.requests[spec.name] += 1
+        return await self._serve(request, spec)
 
-    async def _serve(
-        self, request: web.Request, spec: MethodSpec
-    ) -> tuple[web.StreamResponse, bool]:
-        """Answer one call; also says whether it handed anything to the bot (for idleness)."""
+    async def _serve(self, request: web.Request, spec: MethodSpec) -> web.StreamResponse:
+        """Answer one call, unless a planned fault answers instead."""
         name = spec.name
         fault = self.faults.take(name)
         try:
             if fault is not None and fault.drop and not fault.after_processing:
-                return self._drop(request), False
+                return self._drop(request)
             if fault is not None and not fault.drop:
                 raise self._fault_error(fault)
             raw, form = await read_params(request)
@@ -281,17 +269,17 @@ class BotApiStub:
                 self.limiter.record(chat_id)
         except BotApiError as exc:
             self.stats.statuses[exc.status] += 1
-            return _error_response(exc), False
+            return _error_response(exc)
         except Exception:
             detail = traceback.format_exc()
             log.exception("stand-in failed while serving %s", name)
             self.internal_errors.append(f"{name}: {detail}")
             self.stats.statuses[500] += 1
-            return _error_response(status_error(500)), False
+            return _error_response(status_error(500))
         if fault is not None and fault.drop:
-            return self._drop(request), False
+            return self._drop(request)
         self.stats.statuses[200] += 1
-        return _json_response({"ok": True, "result": result}), bool(result)
+        return _json_response({"ok": True, "result": result})
 
     @staticmethod
     def _limited_chat(name: str, params: dict[str, Any]) -> int | bool | None:
@@ -440,7 +428,7 @@ class BotApiStub:
     async def next_event(
         self,
         user_id: int,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109
         *,
         kinds: frozenset[EventKind] | set[EventKind] = BOT_EVENTS,
     ) -> ChatEvent:
@@ -468,7 +456,7 @@ class BotApiStub:
     async def next_message(
         self,
         user_id: int,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109
     ) -> ChatMessage:
         """The next message the bot sends to ``user_id`` (skipping edits and answers)."""
         event = await self.next_event(user_id, timeout, kinds={"message"})
@@ -478,7 +466,7 @@ class BotApiStub:
     async def next_edit(
         self,
         user_id: int,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109
     ) -> ChatMessage:
         """The next edit of a bot message in this chat, as the message looks after it."""
         event = await self.next_event(user_id, timeout, kinds={"edit"})
@@ -488,7 +476,7 @@ class BotApiStub:
     async def next_answer(
         self,
         user_id: int,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = WAIT_SECONDS,  # noqa: ASYNC109
     ) -> CallbackAnswer:
         """The bot's next answer to a button press in this chat."""
         event = await self.next_event(user_id, timeout, kinds={"callback_answer"})
@@ -520,29 +508,46 @@ class BotApiStub:
             lines.append(f"stand-in internal errors: {self.internal_errors[-3:]}")
         return "\n".join(lines)
 
-    async def wait_idle(
-        self,
-        timeout: float = 5.0,  # noqa: ASYNC109
-        quiet: float = 0.05,
-    ) -> None:
-        """Wait until the bot has taken every update and made no API call for ``quiet`` s.
+    def report_handled(self, update_id: int) -> None:
+        """The bot says it has finished ``update_id`` (sent all it will send for it).
 
-        A synchronisation helper for tests that check that something did *not* happen.
+        An in-process bot reports through the ``on_handled`` hook of its update processor;
+        webhook delivery reports by itself, since a webhook answers 2xx only when done.
         """
+        self.state.updates.mark_handled(update_id)
+
+    async def wait_handled(self, timeout: float = WAIT_SECONDS) -> None:  # noqa: ASYNC109
+        """Wait until the bot has handled every update the users have sent so far.
+
+        This is an outcome, not a quiet window: it holds once the bot has reported each
+        queued update as handled (see :meth:`report_handled`). Tests that check that
+        something did *not* happen wait for this first.
+        """
+        queue = self.state.updates
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
-        while True:
-            settled = (
-                self.state.updates.all_handed_out()
-                and self._busy == 0
-                and self.webhook.idle()
-                and time.monotonic() - self._last_activity >= quiet
-            )
-            if settled:
-                return
-            if loop.time() > deadline:
-                raise NoEventError(f"the bot did not settle within {timeout}s")
-            await asyncio.sleep(min(quiet / 2, 0.01))
+        while queue.unhandled:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                raise NoEventError(self._not_handled(timeout))
+            await queue.wait_changed(remaining)
+
+    def _not_handled(self, timeout: float) -> str:
+        queue = self.state.updates
+        waiting = [
+            f"#{update_id} {kind} ({'fetched' if update_id <= queue.handed_out_upto else 'queued'})"
+            for update_id, kind in list(queue.unhandled.items())[:8]
+        ]
+        lines = [f"the bot did not finish these updates within {timeout}s: {waiting}"]
+        for chat in list(self.state.chats.values())[-3:]:
+            recent = [
+                f"#{e.seq} {e.kind}: {(e.message.text if e.message else e.action or '')[:60]!r}"
+                for e in chat.events[-5:]
+            ]
+            lines.append(f"user {chat.user_id}, last events: {recent or 'none'}")
+        if self.internal_errors:
+            lines.append(f"stand-in internal errors: {self.internal_errors[-3:]}")
+        return "\n".join(lines)
 
     @property
     def pending_updates(self) -> int:

@@ -49,6 +49,8 @@ class UpdateQueue:
         self.allowed_updates: frozenset[str] | None = None  # None: Telegram's default set
         self.handed_out_upto = 0
         self.webhook_active = False
+        # Queued updates the bot has not yet reported as handled (id -> kind), oldest first.
+        self._unhandled: dict[int, str] = {}
 
     # -- producing ------------------------------------------------------------------------
 
@@ -62,6 +64,7 @@ class UpdateQueue:
         body = {"update_id": self._last_id, kind: payload}
         if self.wants(kind):
             self._pending.append(PendingUpdate(self._last_id, kind, chat_key, body))
+            self._unhandled[self._last_id] = kind
             self.notify()
         return body
 
@@ -75,6 +78,7 @@ class UpdateQueue:
         chosen = frozenset(kinds)
         self.allowed_updates = chosen or None
         self._pending = deque(u for u in self._pending if self.wants(u.kind))
+        self._unhandled = {i: k for i, k in self._unhandled.items() if self.wants(k)}
 
     # -- consuming ------------------------------------------------------------------------
 
@@ -93,6 +97,7 @@ class UpdateQueue:
     def drop_all(self) -> None:
         """Forget every pending update (drop_pending_updates)."""
         self._pending.clear()
+        self._unhandled.clear()
         self.notify()
 
     def confirm(self, offset: int) -> None:
@@ -111,6 +116,16 @@ class UpdateQueue:
 
     def mark_handed_out(self, update_id: int) -> None:
         self.handed_out_upto = max(self.handed_out_upto, update_id)
+
+    def mark_handled(self, update_id: int) -> None:
+        """The bot has finished ``update_id``: everything it sends for it has been sent."""
+        if self._unhandled.pop(update_id, None) is not None:
+            self.notify()
+
+    @property
+    def unhandled(self) -> dict[int, str]:
+        """Queued updates not yet reported handled, id -> kind, oldest first."""
+        return dict(self._unhandled)
 
     async def get_updates(
         self,

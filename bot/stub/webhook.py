@@ -128,9 +128,6 @@ class WebhookDelivery:
             await self._session.close()
             self._session = None
 
-    def idle(self) -> bool:
-        return not self._inflight
-
     # -- delivery ---------------------------------------------------------------------------
 
     async def _dispatch(self) -> None:
@@ -162,6 +159,8 @@ class WebhookDelivery:
                     self.delivered += 1
                     self.queue.mark_handed_out(update.update_id)
                     self.queue.remove(update.update_id)
+                    # A webhook answers 2xx once it has handled the update (Backstep does).
+                    self.queue.mark_handled(update.update_id)
                     return
                 self.failed_attempts += 1
                 await asyncio.sleep(delay)

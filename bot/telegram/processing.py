@@ -8,7 +8,7 @@ dropped when no update of that chat is in flight, so memory does not grow with t
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
@@ -29,13 +29,25 @@ def _chat_key(update: object) -> int | None:
 class PerChatUpdateProcessor(BaseUpdateProcessor):
     """Serialises updates per chat while up to ``max_concurrent_updates`` chats run at once."""
 
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(
+        self,
+        max_concurrent_updates: int = 256,
+        *,
+        on_handled: Callable[[int], None] | None = None,
+    ) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, tuple[asyncio.Lock, int]] = {}
+        self._on_handled = on_handled
 
     async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        with metrics.HANDLER_SECONDS.time():
-            await self._in_chat_order(update, coroutine)
+        try:
+            with metrics.HANDLER_SECONDS.time():
+                await self._in_chat_order(update, coroutine)
+        finally:
+            # Whoever waits for an update to be finished (the tests, the sandbox) learns it
+            # here, after every reply of the turn and any error handling have been sent.
+            if self._on_handled is not None and isinstance(update, Update):
+                self._on_handled(update.update_id)
 
     async def _in_chat_order(self, update: object, coroutine: Awaitable[Any]) -> None:
         key = _chat_key(update)

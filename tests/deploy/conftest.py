@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.stub.server import BotApiStub
 from storage.models import Base
+from tests.waiting import eventually
 
 TOKEN = "123456:TEST-deploy-token"
 SECRET = "deploy_secret-0123456789"
@@ -86,17 +87,16 @@ class BotProcess:
 
     async def wait_ready(self, client: httpx.AsyncClient) -> None:
         """Until /healthz answers 200 and updates are being taken (webhook set, or polling)."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + READY_SECONDS
-        while loop.time() < deadline:
+
+        async def ready() -> bool:
             if self.process.returncode is not None:
                 raise AssertionError(f"{self.name} exited early:\n{self.log_tail()}")
             with contextlib.suppress(httpx.HTTPError):
                 response = await client.get(self.base + "/healthz")
-                if response.status_code == 200 and self._webhook_registered():
-                    return
-            await asyncio.sleep(0.05)
-        raise AssertionError(f"{self.name} never became ready:\n{self.log_tail()}")
+                return response.status_code == 200 and self._webhook_registered()
+            return False
+
+        await eventually(ready, f"{self.name} to be ready", READY_SECONDS, seen=self.log_tail)
 
     def _webhook_registered(self) -> bool:
         marker = "serving the webhook" if self.command == "webhook" else "long polling"
@@ -201,16 +201,16 @@ async def run_backstep(database_url: str, *args: str, **settings: str) -> tuple[
 
 
 @pytest.fixture
-async def empty_postgres(postgres_url: str) -> str:
-    """This run's PostgreSQL database with no tables at all (not even Alembic's)."""
-    engine = create_async_engine(postgres_url)
+async def empty_postgres(scratch_postgres: str) -> str:
+    """A PostgreSQL database of this run's with no tables at all (not even Alembic's)."""
+    engine = create_async_engine(scratch_postgres)
     try:
         async with engine.begin() as conn:
             await conn.run_sync(Base.metadata.drop_all)
             await conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     finally:
         await engine.dispose()
-    return postgres_url
+    return scratch_postgres
 
 
 class Cable:

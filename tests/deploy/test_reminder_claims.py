@@ -23,6 +23,7 @@ from bot.telegram.services import Services
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import ReminderLog, User
+from tests.waiting import eventually
 
 TOKEN = "123456:TEST-claims-token"
 PATIENTS = (8101, 8102, 8103)
@@ -79,11 +80,7 @@ async def test_claims_waiting_for_their_slot_are_released_when_the_instance_stop
 
 async def first_reminder(stub: BotApiStub) -> int:
     """The patient who got the batch's first reminder (the others are paced behind)."""
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + 10
-    while loop.time() < deadline:
-        for user_id in PATIENTS:
-            if stub.chat(user_id).bot_messages:
-                return user_id
-        await asyncio.sleep(0.01)
-    raise AssertionError("no reminder was sent")
+    await eventually(
+        lambda: any(stub.chat(u).bot_messages for u in PATIENTS), "the batch's first reminder"
+    )
+    return next(u for u in PATIENTS if stub.chat(u).bot_messages)

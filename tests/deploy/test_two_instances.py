@@ -147,7 +147,7 @@ async def test_patients_hopping_between_two_instances_get_every_step_and_reply_e
     reminder_at = reminder_time_far_from_now()
 
     await interleave([journey(p, reminder_at) for p in patients])
-    await stub.wait_idle(timeout=15)
+    await stub.wait_handled()
 
     # Every reply exactly once: nothing arrived beyond what each step expected.
     for patient in patients:

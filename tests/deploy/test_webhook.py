@@ -7,10 +7,9 @@ up; /metrics is Prometheus text; SIGTERM lets the update in flight finish and ex
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from bot.stub.server import BotApiStub
 from bot.web import SECRET_HEADER
 from tests.deploy.conftest import SECRET, BotProcess, Cable, StartBot
+from tests.waiting import eventually
 
 ALICE = 7001
 EVE = 7002
@@ -49,15 +49,6 @@ def start_command(update_id: int, user_id: int, first_name: str) -> dict[str, An
             "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
         },
     }
-
-
-async def until(condition: Callable[[], bool], what: str, seconds: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        await asyncio.sleep(0.01)
 
 
 def sample_values(text: str, family: str, sample: str) -> dict[tuple[tuple[str, str], ...], float]:
@@ -166,7 +157,7 @@ async def test_metrics_are_prometheus_text_with_the_series_an_operator_alerts_on
     bot = await start_bot(sqlite_file(tmp_path)[0])
     await stub.send_text(ALICE, "/start", first_name="Alice")
     await stub.next_message(ALICE, timeout=10)
-    await stub.wait_idle(timeout=10)  # the webhook request has returned its 200
+    await stub.wait_handled()  # the webhook request has returned its 200
     await http.post(bot.webhook_url, json={"update_id": 1}, headers={SECRET_HEADER: "guess"})
 
     response = await http.get(bot.base + "/metrics")
@@ -202,7 +193,7 @@ async def test_sigterm_lets_the_update_in_flight_finish_then_exits_0(
     # Telegram answers the bot's reply with "retry after 2 s": the update stays in flight.
     stub.fail_next("sendMessage", status=429, retry_after=2)
     await stub.send_text(ALICE, "/start", first_name="Alice")
-    await until(lambda: stub.faults.pending() == 0, "the bot's first reply attempt")
+    await eventually(lambda: stub.faults.pending() == 0, "the bot's first reply attempt")
     assert stub.pending_updates == 1  # handed over, not yet answered with 2xx
 
     exit_code = await bot.terminate()

@@ -46,8 +46,7 @@ async def _alex_does_a_session(bot: BotUnderTest) -> None:
     await bot.tap(ALEX, ask, "4")
     ask_after = await finish_exercises(bot, ALEX, await bot.next(ALEX))
     await bot.tap(ALEX, ask_after, "1")
-    await bot.stub.wait_idle()
-    bot.stub.unread_events(ALEX)
+    await bot.unread(ALEX)
 
 
 async def test_export_is_a_zip_whose_rows_match_what_the_user_entered(

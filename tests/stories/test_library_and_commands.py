@@ -57,7 +57,7 @@ async def test_every_library_exercise_renders_over_http_within_limits(
     for exercise in load_catalog().all():
         card = await sqlite_bot.send(LEE, f"/exercise {exercise.name}")
         assert exercise.name.lower()[:6] in card.text.lower()
-        await sqlite_bot.stub.wait_idle()
+        await sqlite_bot.handled()
         for extra in sqlite_bot.stub.unread_events(LEE):
             assert extra.kind in ("message", "callback_answer")
 

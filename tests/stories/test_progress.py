@@ -22,12 +22,6 @@ MONDAY = date(2026, 1, 12)  # the harness clock starts on this Monday, 06:00 in 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
-async def messages_until_idle(bot: BotUnderTest, user: int) -> list[ChatMessage]:
-    """Every message and edit the bot sent that the test has not read yet."""
-    await bot.stub.wait_idle()
-    return [e.message for e in bot.stub.unread_events(user, {"message", "edit"}) if e.message]
-
-
 async def test_progress_with_two_weeks_of_data_is_a_chart_with_streak_and_change(
     bot: BotUnderTest,
 ) -> None:
@@ -86,7 +80,7 @@ async def _session_with_one_painful_exercise(
     else:
         raise AssertionError("the session never ended")
     await bot.stub.press(user, step.message_id, step.button("2"))
-    return await messages_until_idle(bot, user)
+    return await bot.unread(user)
 
 
 async def test_too_painful_steps_that_exercise_down_one_notch_and_says_so(
@@ -118,7 +112,7 @@ async def _morning_check_in(
     ask_settled = await bot.tap(user, ask_reach, "Buttock")
     assert "settled" in ask_settled.text, ask_settled.text
     await bot.stub.press(user, ask_settled.message_id, ask_settled.button(settled))
-    return await messages_until_idle(bot, user)
+    return await bot.unread(user)
 
 
 async def test_two_good_sessions_that_settled_move_the_exercise_up_the_next_morning(
@@ -194,10 +188,7 @@ async def test_the_weekly_summary_comes_on_sunday_with_sessions_trend_and_what_m
     assert "(0-10)" in check_in.text, "the day's check-in follows the summary"
 
     await bot.dispatch_reminders()
-    await bot.stub.wait_idle()
-    assert not any(
-        "Your week" in (e.message.text if e.message else "") for e in bot.stub.unread_events(PAT)
-    ), "one summary a week"
+    assert not any("Your week" in m.text for m in await bot.unread(PAT)), "one summary a week"
     async with bot.db.transaction() as tx:
         kinds = (await tx.scalars(select(ReminderLog.kind))).all()
         assert kinds.count("summary") == 1
@@ -216,8 +207,7 @@ async def test_no_weekly_summary_while_the_user_has_paused_the_program(
 
     await bot.dispatch_reminders()
 
-    await bot.stub.wait_idle()
-    assert not [e for e in bot.stub.unread_events(PAT) if e.kind == "message"]
+    assert await bot.unread(PAT) == []
     async with bot.db.transaction() as tx:
         user = await tx.get(User, PAT)
         assert user is not None and user.next_weekly_at == seed.berlin(date(2026, 1, 25))

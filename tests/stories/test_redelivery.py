@@ -19,13 +19,11 @@ async def test_a_redelivered_pain_answer_is_recorded_and_answered_once(bot: BotU
     raw = await bot.stub.press(NOA, ask.message_id, ask.button("2"))
     step = await bot.next(NOA)
     assert step.text.startswith("Exercise 1 of")
-    await bot.stub.wait_idle()
-    bot.stub.unread_events(NOA)
+    await bot.unread(NOA)
 
     assert bot.app is not None
     await bot.app.process_update(Update.de_json(raw, bot.app.bot))  # the same update again
-    await bot.stub.wait_idle()
-    assert not [e for e in bot.stub.unread_events(NOA) if e.kind in ("message", "edit")]
+    assert await bot.unread(NOA) == [], "the redelivery is answered with nothing"
     async with bot.db.transaction() as tx:
         count = await tx.scalar(
             select(func.count()).select_from(PainReport).where(PainReport.kind == "before_session")

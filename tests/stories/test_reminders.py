@@ -219,7 +219,7 @@ async def test_a_reminder_due_mid_session_waits_an_hour(sqlite_bot: BotUnderTest
     await start_session(bot, ROB, await onboard(bot, ROB))
     bot.clock.advance(timedelta(minutes=5))
     await bot.dispatch_reminders()
-    await bot.stub.wait_idle()
+    await bot.handled()
     assert not [e for e in bot.stub.unread_events(ROB) if e.kind == "message"]
     async with bot.db.transaction() as tx:
         user = await tx.get(User, ROB)

@@ -27,7 +27,6 @@ from bot.telegram.reminders import LEASE, Claim, Dispatcher
 from bot.telegram.services import Services
 from storage.db import Database
 from storage.models import Dialog, ReminderLog, User
-from tests.conftest import _reset
 from tests.harness import START, TOKEN
 
 USERS = 2000
@@ -105,10 +104,10 @@ async def drain(dispatcher: Dispatcher) -> None:
         pass
 
 
+@pytest.mark.slow
 async def test_two_instances_send_2000_due_reminders_each_exactly_once(
     postgres_url: str, stub: BotApiStub
 ) -> None:
-    await _reset(postgres_url)
     clock = ManualClock(START)
     async with instance(postgres_url, stub, clock) as a, instance(postgres_url, stub, clock) as b:
         await load_due_users(a.db)
@@ -140,10 +139,10 @@ class CrashingDispatcher(Dispatcher):
         return await super().handle(claim, slot)
 
 
+@pytest.mark.slow
 async def test_an_instance_killed_mid_batch_leaves_nothing_unsent_or_doubled(
     postgres_url: str, stub: BotApiStub
 ) -> None:
-    await _reset(postgres_url)
     clock = ManualClock(START)
     async with instance(postgres_url, stub, clock) as a, instance(postgres_url, stub, clock) as b:
         await load_due_users(a.db)

@@ -6,22 +6,14 @@ import asyncio
 
 from bot.stub import BotApiStub
 from tests.stub.conftest import ALICE, BOB, RawBotApi
-
-
-async def until(condition, attempts: int = 500) -> None:
-    """Let the event loop run until ``condition()`` holds (no wall-clock assertions)."""
-    for _ in range(attempts):
-        if condition():
-            return
-        await asyncio.sleep(0.002)
-    raise AssertionError("condition never became true")
+from tests.waiting import eventually
 
 
 async def test_a_long_poll_returns_as_soon_as_an_update_arrives(
     stub: BotApiStub, api: RawBotApi
 ) -> None:
     poll = asyncio.create_task(api.ok("getUpdates", timeout=30))
-    await until(lambda: stub.stats.requests["getUpdates"] == 1)
+    await eventually(lambda: stub.stats.requests["getUpdates"] == 1, "the long poll")
     assert not poll.done()
 
     await stub.send_text(ALICE, "are you there?")
@@ -106,7 +98,7 @@ async def test_a_second_long_poll_terminates_the_first_with_conflict(
     stub: BotApiStub, api: RawBotApi
 ) -> None:
     first = asyncio.create_task(api.call("getUpdates", timeout=30))
-    await until(lambda: stub.stats.requests["getUpdates"] == 1)
+    await eventually(lambda: stub.stats.requests["getUpdates"] == 1, "the long poll")
 
     assert await api.ok("getUpdates", timeout=0) == []
     status, body = await asyncio.wait_for(first, timeout=5)

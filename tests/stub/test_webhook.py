@@ -70,7 +70,7 @@ async def test_updates_are_posted_with_the_secret_header(
 
     assert update["message"]["text"] == "hello hook"
     assert secret == SECRET
-    await stub.wait_idle()
+    await stub.wait_handled()
     info = await api.ok("getWebhookInfo")
     assert info["url"] == hook.url and info["pending_update_count"] == 0
 
@@ -119,7 +119,7 @@ async def test_updates_can_be_spread_over_two_instances(
 
     for n in range(4):
         await stub.send_text(ALICE if n % 2 else BOB, f"m{n}")
-        await stub.wait_idle()  # one at a time, so the round robin is deterministic
+        await stub.wait_handled()  # one at a time, so the round robin is deterministic
 
     got = [[receiver.received.get_nowait() for _ in range(2)] for receiver in receivers]
     assert all(secret == SECRET for pair in got for _, secret in pair)

@@ -208,17 +208,10 @@ def test_a_full_length_message_is_scanned_to_the_end() -> None:
         "nfkc-expansion",
     ],
 )
-def test_hostile_input_is_handled(hostile: str) -> None:
-    assert isinstance(scan(hostile), frozenset)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.text(max_size=4096))
-def test_any_text_gives_a_set_of_symptoms(message: str) -> None:
-    found = scan(message)
-
-    assert isinstance(found, frozenset)
-    assert all(isinstance(s, Symptom) for s in found)
+def test_hostile_input_finds_only_what_it_says(hostile: str) -> None:
+    # Only the repeated "numb" names a symptom; fragments, marks and noise name none.
+    expected = {Symptom.NEW_NUMBNESS_TINGLING} if hostile.startswith("numb") else set()
+    assert scan(hostile) == expected
 
 
 @settings(max_examples=300, deadline=None)

@@ -34,7 +34,6 @@ from bot.coach.safety import (
 from bot.coach.safety_messages import (
     MAX_MESSAGE_CHARS,
     emergency_call,
-    paused_checkin,
     reason_sentence,
     render,
     screen_question,
@@ -555,14 +554,6 @@ def test_a_not_settled_reason_reads_right_for_each_answer() -> None:
 
     assert "worse this morning" in reason_sentence(worse)
     assert "hadn't fully settled" in reason_sentence(partly)
-
-
-def test_the_paused_checkin_is_gentle_and_asks_for_a_score() -> None:
-    message = paused_checkin()
-
-    assert "paused" in message
-    assert "0" in message and "10" in message
-    assert len(message) <= MAX_MESSAGE_CHARS
 
 
 def test_the_emergency_call_phrase() -> None:
