@@ -1,12 +1,15 @@
 """The async engine and the unit of work every handler writes through.
 
-One :class:`Database` per process. SQLite gets WAL mode (readers never block the writer) and
-foreign keys (so erasure cascades); PostgreSQL gets a pool sized for one bot process.
-:meth:`Database.transaction` commits everything a handler wrote at once or nothing at all.
+One :class:`Database` per process. SQLite gets WAL mode (readers never block the writer),
+foreign keys (so erasure cascades) and secure_delete (deleted content is overwritten with zeros,
+not left in free space); PostgreSQL gets a pool sized for one bot process.
+:meth:`Database.transaction` commits everything a handler wrote at once or nothing at all;
+:meth:`Database.scrub` clears SQLite's WAL after an erasure (see docs/privacy.md).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -20,6 +23,12 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+log = logging.getLogger(__name__)
+
+#: How many times :meth:`Database.scrub` tries a checkpoint that other connections kept busy;
+#: each try already waits up to the busy timeout for them.
+SCRUB_ATTEMPTS = 3
+
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
@@ -27,6 +36,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=10000")
+    # Deleted rows (and the old versions of updated ones) are overwritten with zeros in the
+    # pages written, instead of lingering in free space until it is reused.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 
@@ -60,6 +72,42 @@ class Database:
         """A session whose writes commit together on exit, or roll back on any error."""
         async with self.sessions() as session, session.begin():
             yield session
+
+    async def scrub(self) -> bool:
+        """After an erasure has committed: leave no old copy of the deleted rows on disk.
+
+        On SQLite, every page written since the last checkpoint is still in the -wal file as
+        it was, including pages written before the erasure. ``wal_checkpoint(TRUNCATE)`` copies
+        the newest version of each page (with secure_delete, the deleted rows zeroed) into the
+        database file and truncates the WAL to zero bytes. It needs a moment when no other
+        connection of the pool is inside a transaction; it waits for that (busy_timeout), and
+        reports "busy" when the moment did not come, then it is tried again. Runs outside any
+        transaction (a checkpoint cannot run inside one). True when the WAL was emptied.
+
+        A no-op on PostgreSQL, whose WAL, dead tuples and backups the server and its operator
+        manage (docs/privacy.md).
+        """
+        if self.engine.dialect.name != "sqlite":
+            return True
+        for attempt in range(1, SCRUB_ATTEMPTS + 1):
+            async with self.engine.connect() as conn:
+                autocommit = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                result = await autocommit.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+                busy, wal_frames, checkpointed = (int(value) for value in result.one())
+            if not busy:
+                return True
+            log.info(
+                "WAL checkpoint busy (attempt %d of %d): %s of %s frames copied",
+                attempt,
+                SCRUB_ATTEMPTS,
+                checkpointed,
+                wal_frames,
+            )
+        log.warning(
+            "WAL not truncated after an erasure: other connections stayed busy; the erased "
+            "rows may stay in the -wal file until a later checkpoint truncates it"
+        )
+        return False
 
     async def ping(self) -> bool:
         """True when the database answers a trivial query."""

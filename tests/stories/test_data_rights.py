@@ -11,9 +11,11 @@ import zipfile
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import event, func, select, text
+from sqlalchemy.engine import make_url
 
 from bot.content.texts import t
 from storage.models import (
@@ -28,6 +30,7 @@ from tests.stories.helpers import finish_exercises, onboard, start_session
 
 ALEX = 7001
 BO = 7002
+ZEB = 7003
 ADMIN = 7999
 #: Tables that hold nothing about any person (checked: every other table must name its user).
 NOT_ABOUT_A_PERSON = {"send_budget", "alembic_version", "handled_updates"}
@@ -159,6 +162,60 @@ async def test_delete_erases_every_row_about_the_user_in_every_table(bot: BotUnd
 
     greeting = await bot.send(ALEX, "/start")
     assert greeting.button_labels == ["I agree", "No, thanks"], "the next /start is a new user"
+
+
+def _secure_delete_off(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite's own default; Debian's build turns secure_delete on, most others do not."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA secure_delete=OFF")
+    cursor.close()
+
+
+def _sqlite_files(bot: BotUnderTest) -> bytes:
+    """The raw bytes of the database file and its -wal and -shm files, as on disk."""
+    path = Path(str(make_url(bot.database_url).database))
+    parts = [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+    return b"".join(part.read_bytes() for part in parts if part.exists())
+
+
+async def test_delete_leaves_nothing_of_the_user_readable_in_the_sqlite_files(
+    sqlite_bot: BotUnderTest,
+) -> None:
+    """Erased means gone from the disk too: not left in the WAL, nor in freed pages of the
+    database file (secure_delete, then a checkpoint that truncates the WAL)."""
+    bot = sqlite_bot
+    # Whatever this machine's SQLite defaults to, the bot's own pragma must turn it on.
+    event.listen(bot.db.engine.sync_engine, "connect", _secure_delete_off, insert=True)
+    await bot.db.engine.dispose()  # the pool reconnects, through the listener above
+    name, zone = b"Zebulonia", b"Pacific/Chatham"  # no other text on disk contains them
+    await bot.stub.send_text(ZEB, "/start", first_name="Zebulonia")
+    greeting = await bot.stub.next_message(ZEB)
+    assert "Zebulonia" in greeting.text
+    await bot.handled()
+    assert name in _sqlite_files(bot), "the welcome keeps the first name until consent"
+    screen = await bot.tap(ZEB, greeting, "I agree")
+    await bot.tap(ZEB, screen, "No, none of these")
+    baseline = await bot.next(ZEB)
+    ask_reach = await bot.tap(ZEB, baseline, "4")
+    ask_time = await bot.tap(ZEB, ask_reach, "Thigh")
+    ask_zone = await bot.tap(ZEB, ask_time, "07:30")
+    assert "time zone" in ask_zone.text
+    await bot.stub.send_text(ZEB, "Pacific/Chatham")  # still as Zebulonia
+    assert "Time zone set" in (await bot.stub.next_message(ZEB)).text
+    await bot.unread(ZEB)
+    await onboard(bot, BO, zone="Europe/Berlin")
+    on_disk = _sqlite_files(bot)
+    assert zone in on_disk and name in on_disk, "the test can see what it looks for"
+
+    ask = await bot.send(ZEB, "/delete")
+    done = await bot.tap(ZEB, ask, "Yes, erase everything")
+    assert "erased" in done.text
+    await bot.handled()
+
+    on_disk = _sqlite_files(bot)
+    assert zone not in on_disk, "the erased user's time zone is still on disk"
+    assert name not in on_disk, "the erased user's first name is still on disk"
+    assert b"Europe/Berlin" in on_disk, "another user's data is kept"
 
 
 async def test_delete_then_no_keeps_everything_and_carries_on(sqlite_bot: BotUnderTest) -> None:

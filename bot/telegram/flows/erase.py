@@ -59,6 +59,8 @@ async def erase(turn: Turn) -> None:
     # write them back at commit.
     turn.tx.expunge_all()
     turn.show(t("delete_done"))
+    # Once committed: push the deleted rows out of SQLite's WAL too (a no-op on PostgreSQL).
+    turn.after_commit.append(turn.services.db.scrub)
 
 
 FLOW = Flow(NAME, prompt, on_tap)
