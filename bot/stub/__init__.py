@@ -7,11 +7,12 @@ API 10.1 as data, from PaulSonOfLars/telegram-bot-api-spec, MIT licence, copyrig
 Paul Larsen; see ``bot.stub.spec``).  See docs/stub.md.
 """
 
-from bot.stub.chat import Button, CallbackAnswer, ChatEvent, ChatMessage, ChatView
+from bot.stub.chat import Button, CallbackAnswer, ChatEvent, ChatMessage, ChatView, GroupView
 from bot.stub.errors import BotApiError, StubRefusal
 from bot.stub.faults import RateLimits, Stats
 from bot.stub.media import StoredFile
 from bot.stub.server import DEFAULT_TOKEN, BotApiStub, NoEventError, run_stub
+from bot.stub.validation import check_shape
 
 __all__ = [
     "DEFAULT_TOKEN",
@@ -22,10 +23,12 @@ __all__ = [
     "ChatEvent",
     "ChatMessage",
     "ChatView",
+    "GroupView",
     "NoEventError",
     "RateLimits",
     "Stats",
     "StoredFile",
     "StubRefusal",
+    "check_shape",
     "run_stub",
 ]

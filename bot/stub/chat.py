@@ -16,17 +16,28 @@ from typing import Any, Literal
 
 from bot.stub.media import StoredFile
 
-MessageKind = Literal["text", "photo", "document", "location"]
+MessageKind = Literal["text", "photo", "document", "location", "sticker", "voice", "service"]
+ChatType = Literal["private", "group", "supergroup"]
+# The bot's membership of a group, as ChatMember statuses name it.
+BotStatus = Literal["member", "left", "kicked"]
 EventKind = Literal[
     "message",  # the bot sent a message
     "edit",  # the bot edited one of its messages
     "delete",  # the bot deleted a message
     "callback_answer",  # the bot answered a button press
     "chat_action",  # the bot showed "typing..." or similar
-    "user_message",  # the user sent text or a location
-    "user_press",  # the user pressed an inline button
+    "leave",  # the bot left the group (leaveChat)
+    "user_message",  # a user sent text, media, a location (or a service message appeared)
+    "user_edit",  # a user edited one of their messages
+    "user_press",  # a user pressed an inline button
+    "bot_added",  # a user added the bot to the group
+    "bot_removed",  # a user removed the bot from the group
 ]
-BOT_EVENTS: frozenset[EventKind] = frozenset({"message", "edit", "delete", "callback_answer"})
+BOT_EVENTS: frozenset[EventKind] = frozenset(
+    {"message", "edit", "delete", "callback_answer", "leave"}
+)
+# Message kinds whose ``text`` is a caption.
+CAPTIONED: frozenset[MessageKind] = frozenset({"photo", "document", "voice"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,9 +54,12 @@ class Button:
 
 @dataclass(frozen=True, slots=True)
 class ChatMessage:
-    """A message in the chat, from the bot or from the user, as it looks right now.
+    """A message in the chat, from the bot or from a user, as it looks right now.
 
-    ``text`` is the message text, or the caption of a photo or document.
+    ``text`` is the message text, or the caption of a photo, document or voice note.
+    ``sender_id`` is the user who wrote it (None for the bot's messages); ``media`` holds
+    the extra fields of a sticker or voice object (``duration``, ``emoji``...), and
+    ``service`` the top-level fields of a service message (``new_chat_members``...).
     """
 
     message_id: int
@@ -60,10 +74,13 @@ class ChatMessage:
     location: tuple[float, float] | None = None
     edit_date: int | None = None
     reply_to_message_id: int | None = None
+    sender_id: int | None = None
+    media: Mapping[str, Any] | None = None
+    service: Mapping[str, Any] | None = None
 
     @property
     def caption(self) -> str:
-        return self.text if self.kind in ("photo", "document") else ""
+        return self.text if self.kind in CAPTIONED else ""
 
     @property
     def buttons(self) -> tuple[tuple[Button, ...], ...]:
@@ -121,6 +138,7 @@ class ChatMessage:
         data: dict[str, Any] = {
             "message_id": self.message_id,
             "from_bot": self.from_bot,
+            "sender_id": self.sender_id,
             "date": self.date,
             "kind": self.kind,
             "text": self.text,
@@ -169,6 +187,7 @@ class CallbackAnswer:
     show_alert: bool = False
     url: str | None = None
     cache_time: int | None = None
+    user_id: int | None = None  # who pressed (and sees the answer); matters in groups
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -186,11 +205,12 @@ class ChatEvent:
     """One thing that happened in a chat, numbered by a sequence shared by all chats."""
 
     seq: int
-    user_id: int
+    user_id: int  # the chat: the user's id, or a group's negative id
     kind: EventKind
     message: ChatMessage | None = None
     answer: CallbackAnswer | None = None
     action: str | None = None
+    actor_id: int | None = None  # the user who acted, for user events
 
     def to_json(self, file_url: str | None = None) -> dict[str, Any]:
         return {
@@ -220,6 +240,10 @@ class ChatView:
     user_id: int
     messages: tuple[ChatMessage, ...]
     callback_answers: tuple[CallbackAnswer, ...]
+
+    @property
+    def chat_id(self) -> int:
+        return self.user_id
 
     @property
     def bot_messages(self) -> list[ChatMessage]:
@@ -262,9 +286,56 @@ class ChatView:
         return [m.text for m in self.bot_messages]
 
 
+@dataclass(frozen=True, slots=True)
+class GroupView(ChatView):
+    """A group or supergroup as its members see it, plus who is in it.
+
+    ``user_id`` (also ``chat_id``) is the group's negative id; each message's
+    ``sender_id`` tells which member wrote it.
+    """
+
+    type: ChatType
+    title: str
+    username: str | None
+    member_ids: tuple[int, ...]
+    bot_status: BotStatus
+
+    @property
+    def bot_is_member(self) -> bool:
+        return self.bot_status == "member"
+
+    def messages_from(self, user_id: int) -> list[ChatMessage]:
+        """What member ``user_id`` wrote, oldest first."""
+        return [m for m in self.messages if m.sender_id == user_id]
+
+
+@dataclass
+class UserProfile:
+    """How a user appears to the bot: the fields of a Bot API ``User``."""
+
+    first_name: str = "User"
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = "en"
+
+    def user_json(self, user_id: int) -> dict[str, Any]:
+        user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": self.first_name}
+        if self.last_name:
+            user["last_name"] = self.last_name
+        if self.username:
+            user["username"] = self.username
+        if self.language_code:
+            user["language_code"] = self.language_code
+        return user
+
+
 @dataclass(eq=False)
 class Chat:
-    """A private chat between the bot and one user: the live state behind the views."""
+    """A chat the bot is (or was) in: the live state behind the views.
+
+    A private chat with one user (``user_id`` is the user's id and the chat's), or a group
+    or supergroup (``user_id`` is the group's negative id, ``members`` its users).
+    """
 
     user_id: int
     first_name: str
@@ -276,26 +347,48 @@ class Chat:
     events: list[ChatEvent] = field(default_factory=list)
     answers: list[CallbackAnswer] = field(default_factory=list)
     read_upto: int = 0  # index in ``events`` up to which next_event() has read
+    type: ChatType = "private"
+    title: str = ""
+    members: dict[int, UserProfile] = field(default_factory=dict)
+    bot_status: BotStatus = "member"
+    bot_was_member: bool = False  # a group the bot has been in (else it is "not found")
+    bot_known: set[int] = field(default_factory=set)  # user messages the bot received
     _last_message_id: int = 0
 
+    @property
+    def chat_id(self) -> int:
+        return self.user_id
+
+    @property
+    def is_group(self) -> bool:
+        return self.type != "private"
+
     def new_message_id(self) -> int:
-        """Message ids of a private chat grow by one for both sides' messages, as on Telegram."""
+        """Message ids of a chat grow by one for both sides' messages."""
         self._last_message_id += 1
         return self._last_message_id
 
+    def profile(self) -> UserProfile:
+        """The private chat's user as a profile (to seed their membership of a group)."""
+        return UserProfile(self.first_name, self.last_name, self.username, self.language_code)
+
     def user_json(self) -> dict[str, Any]:
-        """The user as a Bot API ``User`` object."""
-        user: dict[str, Any] = {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
-        if self.last_name:
-            user["last_name"] = self.last_name
-        if self.username:
-            user["username"] = self.username
-        if self.language_code:
-            user["language_code"] = self.language_code
-        return user
+        """The private chat's user as a Bot API ``User`` object."""
+        return self.profile().user_json(self.user_id)
+
+    def sender_json(self, user_id: int | None) -> dict[str, Any]:
+        """User ``user_id`` of this chat as a Bot API ``User`` (the chat's user if None)."""
+        if not self.is_group or user_id is None:
+            return self.user_json()
+        return self.members.get(user_id, UserProfile()).user_json(user_id)
 
     def chat_json(self) -> dict[str, Any]:
         """The chat as a Bot API ``Chat`` object."""
+        if self.is_group:
+            group: dict[str, Any] = {"id": self.user_id, "type": self.type, "title": self.title}
+            if self.username:
+                group["username"] = self.username
+            return group
         chat: dict[str, Any] = {
             "id": self.user_id,
             "type": "private",
@@ -315,4 +408,16 @@ class Chat:
         return self.events[bisect.bisect_right(self.events, seq, key=_seq) :]
 
     def view(self) -> ChatView:
-        return ChatView(self.user_id, tuple(self.messages.values()), tuple(self.answers))
+        messages, answers = tuple(self.messages.values()), tuple(self.answers)
+        if self.is_group:
+            return GroupView(
+                self.user_id,
+                messages,
+                answers,
+                type=self.type,
+                title=self.title,
+                username=self.username,
+                member_ids=tuple(self.members),
+                bot_status=self.bot_status,
+            )
+        return ChatView(self.user_id, messages, answers)

@@ -36,6 +36,12 @@ BOT_COMMAND_INVALID = "BOT_COMMAND_INVALID"
 BOT_COMMAND_DESCRIPTION_INVALID = "BOT_COMMAND_DESCRIPTION_INVALID"
 MESSAGE_TOO_LONG_UPPER = "MESSAGE_TOO_LONG"
 BLOCKED_BY_USER = "Forbidden: bot was blocked by the user"
+# Groups the bot is not in (it left, or never joined) or was removed from, by chat type.
+NOT_A_MEMBER = "Forbidden: bot is not a member of the {} chat"
+KICKED_FROM = "Forbidden: bot was kicked from the {} chat"
+PRIVATE_MEMBER_STATUS = "chat member status can't be changed in private chats"
+MESSAGE_CANT_BE_DELETED = "message can't be deleted"
+FILE_TOO_BIG = "file is too big"
 WEBHOOK_ACTIVE = (
     "Conflict: can't use getUpdates method while webhook is active; "
     "use deleteWebhook to delete the webhook first"

@@ -29,6 +29,12 @@ def utf16_len(text: str) -> int:
     return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
 
 
+def utf16_slice(text: str, offset: int, length: int) -> str:
+    """The part of ``text`` an entity covers (``offset`` and ``length`` in UTF-16 units)."""
+    encoded = text.encode("utf-16-le")
+    return encoded[2 * offset : 2 * (offset + length)].decode("utf-16-le", errors="replace")
+
+
 class EntityParseError(Exception):
     """The text's markup is malformed; the message is Telegram's wording after the prefix."""
 

@@ -1,23 +1,31 @@
-"""Files the bot uploads: kept byte for byte so tests can look at what a user would see.
+"""Files the bot uploads and users send: kept byte for byte so tests can look at them.
 
 Telegram gives every stored file a ``file_id`` (to resend it) and a ``file_unique_id`` (to
 recognise it); photos come back as a list of sizes with pixel dimensions.  The stand-in
 keeps the uploaded bytes, filename and MIME type under such ids, reads the dimensions from
 the image header (PNG, JPEG, GIF, WebP) and refuses what Telegram could not decode as a
-photo.  Images are not re-encoded: every listed size serves the original bytes.
+photo.  Images are not re-encoded: every listed size serves the original bytes.  For files
+a simulated user sends (photos, stickers, voice notes) tests need no real media: the
+``placeholder_*`` helpers make a few bytes with a valid header.
 """
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import mimetypes
 import secrets
 import struct
+import zlib
 from dataclasses import dataclass, field
 
 from bot.stub.errors import IMAGE_PROCESS_FAILED, WRONG_FILE_ID, bad_request
 
 THUMBNAIL_SIDE = 90
+# Telegram's file_id prefixes and file_path folders by kind of file.
+_ID_PREFIX = {"photo": "AgAC", "document": "BQAC", "voice": "AwAC", "sticker": "CAAC"}
+_FOLDER = {"photo": "photos", "document": "documents", "voice": "voice", "sticker": "stickers"}
+_EXTENSIONS = {"application/x-tgsticker": ".tgs", "audio/ogg": ".oga"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,10 +131,11 @@ class FileStore:
         height: int | None = None,
         url: str | None = None,
     ) -> StoredFile:
-        """Keep ``data`` under fresh ids; ``kind`` ("photo", "document") shapes the path."""
-        prefix = "AgAC" if kind == "photo" else "BQAC"
-        file_id, unique_id, n = self._new_ids(prefix)
-        ext = mimetypes.guess_extension(mime_type or "") or ".bin"
+        """Keep ``data`` under fresh ids; ``kind`` ("photo", "document", "voice",
+        "sticker") shapes the ids and the path."""
+        file_id, unique_id, n = self._new_ids(_ID_PREFIX.get(kind, "BQAC"))
+        mime = mime_type or ""
+        ext = _EXTENSIONS.get(mime) or mimetypes.guess_extension(mime) or ".bin"
         stored = StoredFile(
             file_id=file_id,
             file_unique_id=unique_id,
@@ -136,7 +145,7 @@ class FileStore:
             width=width,
             height=height,
             url=url,
-            file_path=f"{kind}s/file_{n}{ext}",
+            file_path=f"{_FOLDER.get(kind, kind + 's')}/file_{n}{ext}",
         )
         self._files[file_id] = stored
         return stored
@@ -219,3 +228,47 @@ class FileStore:
             )
         sizes.append(original)
         return sizes
+
+
+# -- a few bytes with a valid header, for what simulated users send -----------------------
+
+
+def placeholder_png(width: int = 1280, height: int = 960) -> bytes:
+    """A PNG header announcing ``width`` x ``height`` plus a little payload."""
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    chunk = b"IHDR" + header
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + struct.pack(">I", len(header))
+        + chunk
+        + struct.pack(">I", zlib.crc32(chunk))
+        + b"placeholder"
+    )
+
+
+def placeholder_webp(width: int = 512, height: int = 512) -> bytes:
+    """An extended-format (VP8X) WebP header announcing ``width`` x ``height``."""
+    body = (
+        b"WEBP"
+        + b"VP8X"
+        + struct.pack("<I", 10)
+        + b"\x00\x00\x00\x00"
+        + (width - 1).to_bytes(3, "little")
+        + (height - 1).to_bytes(3, "little")
+    )
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def placeholder_ogg() -> bytes:
+    """The first page of an Ogg Opus stream: what a voice note starts with."""
+    return b"OggS\x00\x02" + bytes(20) + b"\x13OpusHead\x01\x01\x38\x01\x80\xbb\x00\x00"
+
+
+def placeholder_tgs() -> bytes:
+    """An animated sticker: gzip-compressed Lottie JSON."""
+    return gzip.compress(b'{"tgs":1,"v":"5.5.2","fr":60,"w":512,"h":512,"layers":[]}', mtime=0)
+
+
+def placeholder_webm() -> bytes:
+    """The EBML header a video sticker (WebM) starts with."""
+    return b"\x1aE\xdf\xa3\x9fB\x86\x81\x01B\xf7\x81\x01B\x82\x84webm"

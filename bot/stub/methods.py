@@ -27,6 +27,7 @@ Handler = Callable[[Params], Awaitable[Any]]
 TEXT_LIMIT = 4096
 CAPTION_LIMIT = 1024
 CALLBACK_TEXT_LIMIT = 200
+DOWNLOAD_LIMIT = 20 * 1024 * 1024  # getFile serves files up to 20 MB
 CHAT_ACTIONS = frozenset(
     {
         "typing",
@@ -73,6 +74,7 @@ class BotMethods:
             "deletewebhook": self.delete_webhook,
             "getwebhookinfo": self.get_webhook_info,
             "getfile": self.get_file,
+            "leavechat": self.leave_chat,
             "close": self.close,
             "logout": self.close,
         }
@@ -222,7 +224,21 @@ class BotMethods:
         msg = chat.messages.get(p["message_id"])
         if msg is None:
             raise bad_request(e.MESSAGE_TO_DELETE_NOT_FOUND)
+        if chat.is_group and not msg.from_bot:
+            # Only an administrator deletes others' messages in a group; the stand-in's bot
+            # is an ordinary member.
+            raise bad_request(e.MESSAGE_CANT_BE_DELETED)
         self.state.delete_message(chat, msg)
+        return True
+
+    # -- groups -----------------------------------------------------------------------------
+
+    async def leave_chat(self, p: Params) -> Any:
+        chat = self.state.target_chat(p["chat_id"], blocked_check=False)
+        if not chat.is_group:
+            raise bad_request(e.PRIVATE_MEMBER_STATUS)
+        self.state.bot_membership(chat, "left", by=None)
+        self.state.record(chat, "leave")
         return True
 
     # -- buttons ----------------------------------------------------------------------------
@@ -240,6 +256,7 @@ class BotMethods:
             raise bad_request(e.MESSAGE_TOO_LONG_UPPER)
         record.answered = True
         answer = CallbackAnswer(
+            user_id=record.user_id,
             callback_query_id=record.query_id,
             message_id=record.message_id,
             data=record.data,
@@ -248,7 +265,7 @@ class BotMethods:
             url=p.get("url"),
             cache_time=p.get("cache_time"),
         )
-        chat = self.state.chat(record.user_id)
+        chat = self.state.chat(record.chat_id)
         chat.answers.append(answer)
         self.state.record(chat, "callback_answer", answer=answer)
         return True
@@ -317,6 +334,8 @@ class BotMethods:
         stored = self.state.files.get(p["file_id"])
         if stored is None:
             raise bad_request("invalid file_id")
+        if stored.size > DOWNLOAD_LIMIT:
+            raise bad_request(e.FILE_TOO_BIG)
         return {
             "file_id": stored.file_id,
             "file_unique_id": stored.file_unique_id,

@@ -20,16 +20,26 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import mimetypes
 import re
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 
-from bot.stub.chat import BOT_EVENTS, CallbackAnswer, ChatEvent, ChatMessage, ChatView, EventKind
+from bot.stub.chat import (
+    BOT_EVENTS,
+    CallbackAnswer,
+    Chat,
+    ChatEvent,
+    ChatMessage,
+    ChatView,
+    EventKind,
+    GroupView,
+)
 from bot.stub.errors import (
     NOT_FOUND,
     UNAUTHORIZED,
@@ -40,7 +50,16 @@ from bot.stub.errors import (
     too_many_requests,
 )
 from bot.stub.faults import Fault, FaultPlan, RateLimiter, RateLimits, Stats
-from bot.stub.media import StoredFile, UploadedFile
+from bot.stub.media import (
+    StoredFile,
+    UploadedFile,
+    image_size,
+    placeholder_ogg,
+    placeholder_png,
+    placeholder_tgs,
+    placeholder_webm,
+    placeholder_webp,
+)
 from bot.stub.methods import MESSAGE_METHODS, BotMethods
 from bot.stub.spec import MethodSpec, load_spec
 from bot.stub.state import StubState, scope_key
@@ -55,6 +74,13 @@ DEFAULT_TOKEN = "123456789:TEST-stub-token"
 # How long a test waits for something it expects. Generous: it costs nothing when the bot is on
 # time, and a loaded two-core machine can be slow; a miss fails with what did arrive.
 WAIT_SECONDS = 20.0
+StickerFormat = Literal["static", "animated", "video"]
+_IMAGE_TYPES = {
+    b"\x89P": "image/png",
+    b"\xff\xd8": "image/jpeg",
+    b"GI": "image/gif",
+    b"RI": "image/webp",
+}
 
 
 class NoEventError(AssertionError):
@@ -121,13 +147,18 @@ class BotApiStub:
         limits: RateLimits | None = None,
         limit_clock: Callable[[], float] = time.monotonic,
         webhook_retry_delay: float = 0.05,
+        group_privacy: bool = True,
     ) -> None:
         if not TOKEN_PATTERN.fullmatch(token):
             raise ValueError(f"{token!r} is not shaped like a bot token (<digits>:<secret>)")
         self.token = token
         self.spec = load_spec()
         self.state = StubState(
-            token=token, bot_first_name=bot_name, bot_username=bot_username, clock=clock
+            token=token,
+            bot_first_name=bot_name,
+            bot_username=bot_username,
+            clock=clock,
+            group_privacy=group_privacy,
         )
         self.webhook = WebhookDelivery(
             self.state.updates, retry_delay=webhook_retry_delay, clock=clock
@@ -337,11 +368,31 @@ class BotApiStub:
             language_code=language_code,
         )
 
-    def _user_chat(self, user_id: int, **profile: Any) -> Any:
+    def _user_chat(self, user_id: int, **profile: Any) -> Chat:
         chat = self.state.open_chat(user_id, **profile)
         if chat.blocked:
             raise StubRefusal(f"user {user_id} has blocked the bot; call unblock() first")
         return chat
+
+    def _acting_in(
+        self, user_id: int, chat_id: int | None, **profile: Any
+    ) -> tuple[Chat, int | None]:
+        """Where ``user_id`` acts: their private chat, or group ``chat_id`` as a member.
+
+        Returns the chat and the sender to name in it (None: the private chat's user).
+        """
+        if chat_id is None or chat_id == user_id:
+            return self._user_chat(user_id, **profile), None
+        group = self._group(chat_id)
+        self.state.member_of(group, user_id)
+        self.state.update_profile(user_id, **profile)
+        return group, user_id
+
+    def _group(self, chat_id: int) -> Chat:
+        try:
+            return self.state.group(chat_id)
+        except LookupError as exc:
+            raise StubRefusal(str(exc)) from None
 
     async def send_text(
         self,
@@ -353,49 +404,283 @@ class BotApiStub:
         username: str | None = None,
         language_code: str | None = None,
         reply_to: int | None = None,
+        chat_id: int | None = None,
     ) -> dict[str, Any]:
         """User ``user_id`` sends ``text``; returns the Update the bot will receive.
 
         Text starting with "/" carries a ``bot_command`` entity, as Telegram adds it.  The
-        first contact opens the chat (first name "User" unless given).
+        first contact opens the chat (first name "User" unless given).  With ``chat_id`` of
+        a group the user is a member of, the text goes to the group instead; the bot gets
+        it only if it may see it (see :meth:`add_group`).
         """
-        chat = self._user_chat(
+        chat, sender = self._acting_in(
+            user_id,
+            chat_id,
+            first_name=first_name,
+            last_name=last_name,
+            username=username,
+            language_code=language_code,
+        )
+        return self.state.user_text(chat, text, reply_to=reply_to, sender_id=sender)
+
+    async def send_location(
+        self,
+        user_id: int,
+        latitude: float,
+        longitude: float,
+        first_name: str | None = None,
+        *,
+        chat_id: int | None = None,
+    ) -> dict[str, Any]:
+        """User ``user_id`` shares a location; returns the Update."""
+        chat, sender = self._acting_in(user_id, chat_id, first_name=first_name)
+        return self.state.user_location(chat, latitude, longitude, sender_id=sender)
+
+    async def send_photo(
+        self,
+        user_id: int,
+        data: bytes | None = None,
+        *,
+        caption: str = "",
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """User ``user_id`` sends a photo (PNG, JPEG, GIF or WebP bytes; by default a
+        1280x960 placeholder); the bot gets ``photo`` as a list of PhotoSize."""
+        chat, sender = self._acting_in(user_id, chat_id)
+        data = placeholder_png() if data is None else data
+        size = image_size(data)
+        if size is None:
+            raise StubRefusal("a photo must be a PNG, JPEG, GIF or WebP image")
+        stored = self.state.files.store(
+            data,
+            filename=None,
+            mime_type=_IMAGE_TYPES.get(data[:2], "image/jpeg"),
+            kind="photo",
+            width=size[0],
+            height=size[1],
+        )
+        sizes = tuple(self.state.files.photo_sizes(stored))
+        return self.state.user_media(
+            chat,
+            "photo",
+            stored,
+            caption=caption,
+            photo_sizes=sizes,
+            reply_to=reply_to,
+            sender_id=sender,
+        )
+
+    async def send_document(
+        self,
+        user_id: int,
+        data: bytes,
+        file_name: str = "document.txt",
+        mime_type: str | None = None,
+        *,
+        caption: str = "",
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """User ``user_id`` sends a file; the MIME type is guessed from the name if not given."""
+        chat, sender = self._acting_in(user_id, chat_id)
+        if not file_name:
+            raise StubRefusal("a document sent from a client has a file name")
+        mime = mime_type or mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        stored = self.state.files.store(data, filename=file_name, mime_type=mime, kind="document")
+        return self.state.user_media(
+            chat, "document", stored, caption=caption, reply_to=reply_to, sender_id=sender
+        )
+
+    async def send_voice(
+        self,
+        user_id: int,
+        duration: int = 2,
+        data: bytes | None = None,
+        *,
+        caption: str = "",
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """User ``user_id`` records a voice note of ``duration`` seconds (Ogg Opus)."""
+        if duration < 0:
+            raise StubRefusal("a voice note cannot last less than nothing")
+        chat, sender = self._acting_in(user_id, chat_id)
+        stored = self.state.files.store(
+            placeholder_ogg() if data is None else data,
+            filename=None,
+            mime_type="audio/ogg",
+            kind="voice",
+        )
+        return self.state.user_media(
+            chat,
+            "voice",
+            stored,
+            caption=caption,
+            media={"duration": duration},
+            reply_to=reply_to,
+            sender_id=sender,
+        )
+
+    async def send_sticker(
+        self,
+        user_id: int,
+        emoji: str = "\N{THUMBS UP SIGN}",
+        *,
+        set_name: str | None = None,
+        sticker_format: StickerFormat = "static",
+        chat_id: int | None = None,
+        reply_to: int | None = None,
+    ) -> dict[str, Any]:
+        """User ``user_id`` sends a 512x512 sticker: static (WebP), animated (TGS) or video
+        (WebM)."""
+        chat, sender = self._acting_in(user_id, chat_id)
+        data, mime = {
+            "static": (placeholder_webp(), "image/webp"),
+            "animated": (placeholder_tgs(), "application/x-tgsticker"),
+            "video": (placeholder_webm(), "video/webm"),
+        }[sticker_format]
+        stored = self.state.files.store(
+            data, filename=None, mime_type=mime, kind="sticker", width=512, height=512
+        )
+        media = {
+            "type": "regular",
+            "is_animated": sticker_format == "animated",
+            "is_video": sticker_format == "video",
+            "emoji": emoji,
+            "set_name": set_name,
+        }
+        return self.state.user_media(
+            chat, "sticker", stored, media=media, reply_to=reply_to, sender_id=sender
+        )
+
+    async def edit_text(
+        self, user_id: int, message_id: int, text: str, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """User ``user_id`` edits their message ``message_id`` (its text, or a caption).
+
+        Returns the ``edited_message`` Update; the bot gets it if it received the message
+        and its allowed_updates include edited_message (Telegram's default set does).
+        """
+        chat, sender = self._acting_in(user_id, chat_id)
+        return self.state.user_edit(chat, message_id, text, sender_id=sender)
+
+    async def press(
+        self, user_id: int, message_id: int, callback_data: str, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """User ``user_id`` presses the button with ``callback_data`` under ``message_id``.
+
+        Raises :class:`StubRefusal` unless that message shows such a button: a real user
+        can only press what is on the screen.  Use :meth:`inject_callback` to forge data.
+        With ``chat_id`` of a group, the message is the bot's message in that group.
+        """
+        if chat_id is None or chat_id == user_id:
+            chat = self._existing_chat(user_id)
+            if chat.blocked:
+                raise StubRefusal(f"user {user_id} has blocked the bot; call unblock() first")
+            return self.state.user_press(chat, message_id, callback_data, check=True)
+        group, sender = self._acting_in(user_id, chat_id)
+        return self.state.user_press(group, message_id, callback_data, check=True, sender_id=sender)
+
+    async def inject_callback(
+        self, user_id: int, message_id: int, data: str, *, chat_id: int | None = None
+    ) -> dict[str, Any]:
+        """Deliver a callback query no real button produced (forged or stale data)."""
+        if chat_id is None or chat_id == user_id:
+            chat = self.state.open_chat(user_id)
+            return self.state.user_press(chat, message_id, data, check=False)
+        group = self._group(chat_id)
+        return self.state.user_press(group, message_id, data, check=False, sender_id=user_id)
+
+    def _existing_chat(self, user_id: int) -> Chat:
+        try:
+            chat = self.state.chat(user_id)
+        except LookupError as exc:
+            raise StubRefusal(str(exc)) from None
+        if chat.is_group:
+            raise StubRefusal(f"{user_id} is a group; pass it as chat_id=")
+        return chat
+
+    # -- groups -----------------------------------------------------------------------------
+
+    def add_group(
+        self,
+        chat_id: int,
+        title: str,
+        members: Iterable[int] = (),
+        *,
+        chat_type: Literal["group", "supergroup"] = "group",
+        username: str | None = None,
+        with_bot: bool = False,
+    ) -> None:
+        """Create a group (negative id above -10**12) or a supergroup (-100...) with members.
+
+        Members appear as in their private chat with the bot, if they have one, else as
+        "User".  The bot is not in it unless ``with_bot`` (already in, no update) or until
+        :meth:`add_bot_to_group`.  While the bot is in, it sees service messages, commands
+        (``/cmd`` or ``/cmd@<bot username>``) and replies to its messages; everything else
+        only with ``BotApiStub(group_privacy=False)``, as with privacy mode on Telegram.
+        """
+        group = self.state.add_group(
+            chat_id, title, chat_type=chat_type, username=username, with_bot=with_bot
+        )
+        for user_id in members:
+            self.state.join_group(group, user_id)
+
+    def add_group_member(
+        self,
+        chat_id: int,
+        user_id: int,
+        first_name: str | None = None,
+        *,
+        last_name: str | None = None,
+        username: str | None = None,
+        language_code: str | None = None,
+    ) -> None:
+        """Make ``user_id`` a member of group ``chat_id`` (no update: set-up, not an event)."""
+        self.state.join_group(
+            self._group(chat_id),
             user_id,
             first_name=first_name,
             last_name=last_name,
             username=username,
             language_code=language_code,
         )
-        return self.state.user_text(chat, text, reply_to=reply_to)
 
-    async def send_location(
-        self, user_id: int, latitude: float, longitude: float, first_name: str | None = None
-    ) -> dict[str, Any]:
-        """User ``user_id`` shares a location; returns the Update."""
-        chat = self._user_chat(user_id, first_name=first_name)
-        return self.state.user_location(chat, latitude, longitude)
+    async def add_bot_to_group(self, chat_id: int, by: int) -> dict[str, Any]:
+        """Member ``by`` adds the bot to group ``chat_id``; returns the ``my_chat_member``
+        Update (old status "left", new "member").  A ``message`` Update with
+        ``new_chat_members`` follows, as on Telegram."""
+        group = self._group(chat_id)
+        self.state.member_of(group, by)
+        if group.bot_status == "member":
+            raise StubRefusal(f"the bot is already in group {chat_id}")
+        update = self.state.bot_membership(group, "member", by=by)
+        self.state.record(group, "bot_added", actor_id=by)
+        self.state.service_message(group, by, {"new_chat_members": [dict(self.state.bot_sender)]})
+        return update
 
-    async def press(self, user_id: int, message_id: int, callback_data: str) -> dict[str, Any]:
-        """User ``user_id`` presses the button with ``callback_data`` under ``message_id``.
+    async def remove_bot_from_group(self, chat_id: int, by: int) -> dict[str, Any]:
+        """Member ``by`` removes the bot from group ``chat_id``; returns the
+        ``my_chat_member`` Update (new status "left" in a basic group, "kicked" in a
+        supergroup).  A ``message`` Update with ``left_chat_member`` follows.  Calls to the
+        group then answer 403 "Forbidden: bot was kicked from the group chat"."""
+        group = self._group(chat_id)
+        self.state.member_of(group, by)
+        if group.bot_status != "member":
+            raise StubRefusal(f"the bot is not in group {chat_id}")
+        update = self.state.bot_membership(group, "kicked", by=by)
+        self.state.record(group, "bot_removed", actor_id=by)
+        self.state.service_message(
+            group, by, {"left_chat_member": dict(self.state.bot_sender)}, deliver=True
+        )
+        return update
 
-        Raises :class:`StubRefusal` unless that message shows such a button: a real user
-        can only press what is on the screen.  Use :meth:`inject_callback` to forge data.
-        """
-        chat = self._existing_chat(user_id)
-        if chat.blocked:
-            raise StubRefusal(f"user {user_id} has blocked the bot; call unblock() first")
-        return self.state.user_press(chat, message_id, callback_data, check=True)
-
-    async def inject_callback(self, user_id: int, message_id: int, data: str) -> dict[str, Any]:
-        """Deliver a callback query no real button produced (forged or stale data)."""
-        chat = self.state.open_chat(user_id)
-        return self.state.user_press(chat, message_id, data, check=False)
-
-    def _existing_chat(self, user_id: int) -> Any:
-        try:
-            return self.state.chat(user_id)
-        except LookupError as exc:
-            raise StubRefusal(str(exc)) from None
+    def group(self, chat_id: int) -> GroupView:
+        """Group ``chat_id`` as its members see it: messages, members, the bot's status."""
+        view = self.state.group(chat_id).view()
+        assert isinstance(view, GroupView)
+        return view
 
     # -- looking at a chat ------------------------------------------------------------------
 
@@ -501,7 +786,7 @@ class BotApiStub:
             for e in (chat.events[-8:] if chat else [])
         ]
         lines = [
-            f"no {'/'.join(sorted(kinds))} event for user {user_id} within {timeout}s",
+            f"no {'/'.join(sorted(kinds))} event in chat {user_id} within {timeout}s",
             f"recent events: {recent or 'none'}",
         ]
         if self.internal_errors:
@@ -544,7 +829,7 @@ class BotApiStub:
                 f"#{e.seq} {e.kind}: {(e.message.text if e.message else e.action or '')[:60]!r}"
                 for e in chat.events[-5:]
             ]
-            lines.append(f"user {chat.user_id}, last events: {recent or 'none'}")
+            lines.append(f"chat {chat.user_id}, last events: {recent or 'none'}")
         if self.internal_errors:
             lines.append(f"stand-in internal errors: {self.internal_errors[-3:]}")
         return "\n".join(lines)

@@ -54,15 +54,19 @@ class UpdateQueue:
 
     # -- producing ------------------------------------------------------------------------
 
-    def push(self, kind: str, payload: dict[str, Any], chat_key: int | None) -> dict[str, Any]:
+    def push(
+        self, kind: str, payload: dict[str, Any], chat_key: int | None, *, deliver: bool = True
+    ) -> dict[str, Any]:
         """Queue a new update of ``kind`` (e.g. "message") and return it as the bot gets it.
 
         An update type the bot did not subscribe to is not queued, as Telegram does not
-        keep it; the update is still returned so the caller can see what was dropped.
+        keep it, and neither is one the bot may not see (``deliver`` False: a group message
+        hidden by privacy mode, or a group the bot is not in); the update is still returned
+        so the caller can see what was dropped.
         """
         self._last_id += 1
         body = {"update_id": self._last_id, kind: payload}
-        if self.wants(kind):
+        if deliver and self.wants(kind):
             self._pending.append(PendingUpdate(self._last_id, kind, chat_key, body))
             self._unhandled[self._last_id] = kind
             self.notify()

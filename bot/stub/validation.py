@@ -28,7 +28,15 @@ from bot.stub.errors import (
     bad_request,
 )
 from bot.stub.media import UploadedFile
-from bot.stub.spec import PRIMITIVES, ApiSpec, FieldSpec, MethodSpec, TypeSpec, element_type
+from bot.stub.spec import (
+    PRIMITIVES,
+    ApiSpec,
+    FieldSpec,
+    MethodSpec,
+    TypeSpec,
+    element_type,
+    load_spec,
+)
 
 Params = dict[str, Any]
 _MISSING = object()
@@ -201,6 +209,12 @@ class RequestValidator:
                     raise bad_request(f"can't parse {name} JSON object") from None
         return text if "String" in types else _MISSING
 
+    def check_object(self, type_name: str, value: Mapping[str, Any]) -> dict[str, Any]:
+        """``value`` checked as a ``type_name`` object, all the way down: every required
+        field present, no undocumented one, each of its documented type.  Raises
+        :class:`BotApiError` otherwise, like a request's objects."""
+        return self._object(type_name, value)
+
     # -- value level (JSON-typed) -------------------------------------------------------
 
     def _value(self, types: tuple[str, ...], value: Any, *, where: str) -> Any:
@@ -320,6 +334,18 @@ class RequestValidator:
         if best is None:
             raise bad_request(f"can't parse {_type_label(spec.name)}")
         return self._object(best, value)
+
+
+def check_shape(type_name: str, value: Mapping[str, Any]) -> None:
+    """Assert that ``value`` is a well-formed ``type_name`` of the Bot API (``"Update"``,
+    ``"Message"``...) per api.json: what tests use to hold the stand-in's own answers and
+    updates to Telegram's shapes.  Raises AssertionError naming the first departure."""
+    if load_spec().type(type_name) is None:
+        raise AssertionError(f"api.json has no type {type_name!r}")
+    try:
+        RequestValidator(load_spec()).check_object(type_name, value)
+    except BotApiError as exc:
+        raise AssertionError(f"not a valid {type_name}: {exc.description}: {value!r}") from None
 
 
 def _or(types: tuple[str, ...]) -> str:
