@@ -69,7 +69,7 @@ def backstep_application(config: dict[str, Any]) -> Application[Any, Any, Any, A
         database_url=config["database_url"],
         send_rate_per_second=1_000_000,
     )
-    return build_application(settings, migrate=False, reminders=False, rate_limit=False)
+    return build_application(settings, migrate=False, jobs=False, rate_limit=False)
 
 
 def _cpu_seconds() -> float:

@@ -251,7 +251,7 @@ async def drive(url: str, users: int) -> tuple[StatementCounter, Log, int]:
             db=database,
             clock=clock,
             migrate=False,
-            reminders=False,
+            jobs=False,
             rate_limit=False,
             on_handled=stub.report_handled,
         )

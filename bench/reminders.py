@@ -173,7 +173,7 @@ async def measure_dispatch(stub: BotApiStub, url: str, point: Point, target: int
         _settings(stub, url, 1_000_000),
         clock=clock,
         migrate=False,
-        reminders=False,
+        jobs=False,
         rate_limit=False,
     )
     await app.initialize()
@@ -354,7 +354,7 @@ async def measure_limited(
                 _settings(stub, url, rate),
                 clock=ManualClock(bulk.NOW),
                 migrate=False,
-                reminders=False,
+                jobs=False,
                 rate_limit=limiter,
             )
             await app.initialize()

@@ -12,11 +12,13 @@ from collections.abc import Callable
 from typing import Any
 
 from telegram import BotCommand, Update
+from telegram.error import TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     ContextTypes,
     MessageHandler,
@@ -24,20 +26,24 @@ from telegram.ext import (
     filters,
 )
 
-from bot import metrics
+from bot import logs, metrics
 from bot.clock import Clock, SystemClock
 from bot.coach.catalog import Catalog, load_catalog
 from bot.content.texts import t
 from bot.logs import pseudonym
 from bot.settings import Settings
-from bot.telegram.handlers import commands, dispatch
+from bot.telegram import outbox
+from bot.telegram.handlers import chats, commands, dispatch
 from bot.telegram.processing import PerChatUpdateProcessor
 from bot.telegram.services import SERVICES_KEY, Services
 from storage.db import Database
 from storage.migrate import upgrade
 
 log = logging.getLogger(__name__)
-ALLOWED_UPDATES = ["message", "callback_query"]
+AnyApplication = Application[Any, Any, Any, Any, Any, Any]
+# my_chat_member: a block or unblock is known at once, not at the next failed send.
+# edited_message: answered with one line (an edit does not change an answer already taken).
+ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 
 
 def _update_type(update: Update) -> str:
@@ -97,12 +103,13 @@ def build_application(
     catalog: Catalog | None = None,
     clock: Clock | None = None,
     migrate: bool = True,
-    reminders: bool = True,
+    jobs: bool = True,
     rate_limit: bool = True,
     on_handled: Callable[[int], None] | None = None,
 ) -> Application[Any, Any, Any, Any, Any, Any]:
     """The bot, ready for ``run_polling``/``run_webhook`` or a manual start in tests.
 
+    ``jobs`` runs the periodic jobs (reminders, the reply outbox); tests drive them by hand.
     ``on_handled`` is told each update id once the bot has finished it, replies sent: the
     tests and the sandbox wait on that instead of guessing from silence.
     """
@@ -120,10 +127,12 @@ def build_application(
             await upgrade(services.db.url)
             log.info("database schema up to date (%.2fs)", time.perf_counter() - started)
         await publish_commands(app)
-        if reminders:
+        await _send_owed_replies(services, app)
+        if jobs:
             from bot.telegram import reminders as reminder_jobs
 
             reminder_jobs.install(app, services)
+            outbox.install(app, services)
 
     async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await services.db.close()
@@ -137,16 +146,46 @@ def build_application(
         .post_shutdown(post_shutdown)
     )
     if rate_limit:
+        # No retries inside the limiter: our senders retry (and log) themselves.
         limiter = AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
+        logs.quiet_handled_rate_limits()
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
-    app.add_handler(TypeHandler(Update, _log_update), group=-1)
+    private = filters.ChatType.PRIVATE
+    new_message = filters.UpdateType.MESSAGE & private
+
+    # Group -2: one log line per update, before anything can stop it.
+    app.add_handler(TypeHandler(Update, _log_update), group=-2)
+    # Group -1: anything not in a private chat is answered with a pointer to one and stops here.
+    app.add_handler(TypeHandler(Update, chats.outside_private_chat), group=-1)
+    # Group 0: the user's own private chat. A block or unblock of the bot.
+    app.add_handler(ChatMemberHandler(chats.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
+    # Commands, each to its flow.
     for name in commands.BODIES:
-        app.add_handler(CommandHandler(name, commands.command(name)))
+        app.add_handler(CommandHandler(name, commands.command(name), filters=new_message))
+    # Button taps, typed answers and shared locations go to the dialog the user is in.
     app.add_handler(CallbackQueryHandler(dispatch.on_callback))
-    app.add_handler(MessageHandler(filters.LOCATION, dispatch.on_location))
-    app.add_handler(MessageHandler(filters.TEXT & ~filters.COMMAND, dispatch.on_text))
-    app.add_handler(MessageHandler(filters.COMMAND, commands.unknown))
+    app.add_handler(MessageHandler(new_message & filters.LOCATION, dispatch.on_location))
+    app.add_handler(MessageHandler(new_message & filters.TEXT & ~filters.COMMAND, dispatch.on_text))
+    app.add_handler(MessageHandler(new_message & filters.COMMAND, commands.unknown))
+    # What the bot cannot read (photos, stickers, voice...), and edits of earlier messages.
+    app.add_handler(MessageHandler(new_message, dispatch.on_unreadable))
+    app.add_handler(MessageHandler(filters.UpdateType.EDITED_MESSAGE & private, dispatch.on_edit))
     app.add_error_handler(_on_error)
     return app
+
+
+async def _send_owed_replies(
+    services: Services, app: Application[Any, Any, Any, Any, Any, Any]
+) -> None:
+    """At start-up, send the replies that a stopped instance still owed."""
+    try:
+        await outbox.flush(services, app.bot)
+    except Exception as exc:
+        log.warning("owed replies will be sent by the outbox job (%s)", exc)
+
+
+def on_polling_error(exc: TelegramError) -> None:
+    """getUpdates failed; PTB retries it with backoff. A WARNING, never a traceback."""
+    log.warning("getUpdates failed (%s); retrying", exc)

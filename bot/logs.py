@@ -61,6 +61,24 @@ def configure(level: str, fmt: str, secrets: Iterable[str]) -> None:
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
+class _HandledRateLimit(logging.Filter):
+    """Drops PTB's "Rate limit hit after maximum of 0 retries" ERROR (with a traceback).
+
+    With ``max_retries=0`` the limiter reports every 429 that way, although the sender that
+    made the call honours ``retry_after`` and logs the wait as a WARNING itself (the reply
+    outbox, ``delivery.call``). Alerting on ERROR must not page on a handled retry.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Rate limit hit after maximum of 0 retries")
+
+
+def quiet_handled_rate_limits() -> None:
+    logger = logging.getLogger("telegram.ext.AIORateLimiter")
+    if not any(isinstance(f, _HandledRateLimit) for f in logger.filters):
+        logger.addFilter(_HandledRateLimit())
+
+
 def pseudonym(user_id: int, secret: str) -> str:
     """A stable id for logs, alerts and exports that does not reveal the Telegram id."""
     digest = hashlib.blake2b(str(user_id).encode(), key=secret.encode()[:64], digest_size=6)

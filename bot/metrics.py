@@ -22,3 +22,6 @@ REMINDER_CLAIMS_RELEASED = Counter(
     "backstep_reminder_claims_released_total",
     "Reminder claims handed back at shutdown for another instance to send",
 )
+REPLIES_EXPIRED = Counter(
+    "backstep_replies_expired_total", "Replies given up after 24 hours of Telegram refusing"
+)

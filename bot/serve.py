@@ -103,7 +103,7 @@ async def _start_site(app: web.Application, host: str, port: int) -> web.AppRunn
 
 
 async def _serve(settings: Settings, *, webhook: bool) -> int:
-    from bot.app import ALLOWED_UPDATES, build_application
+    from bot.app import ALLOWED_UPDATES, build_application, on_polling_error
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -131,7 +131,9 @@ async def _serve(settings: Settings, *, webhook: bool) -> int:
             log.info("serving the webhook on %s:%d%s", host, port, path)
         else:
             assert application.updater is not None
-            await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            await application.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, error_callback=on_polling_error
+            )
             log.info("long polling against %s", settings.telegram_api_url)
         if settings.health_port is not None:
             side = await _start_site(health_app(services.db), host, settings.health_port)

@@ -83,6 +83,8 @@ class User(Base):
     status: Mapped[str] = mapped_column(String(16), default="onboarding")
     # False once Telegram said the user blocked the bot; True again when they write.
     reachable: Mapped[bool] = mapped_column(Boolean, default=True)
+    # True while an earlier turn's replies wait in the outbox: later replies queue behind them.
+    replies_pending: Mapped[bool] = mapped_column(Boolean, default=False)
     paused_level: Mapped[int | None] = mapped_column(SmallInteger)
     paused_at: Mapped[datetime | None]
     paused_until: Mapped[datetime | None]
@@ -280,12 +282,25 @@ class SendBudget(Base):
 
 
 class HandledUpdate(Base):
-    """Update ids already handled, so a redelivered update (webhook retry, a crash before the
-    polling offset was confirmed) is recognised and not applied twice."""
+    """The receipt of a handled update: its id, so a redelivery (webhook retry, a crash before
+    the polling offset was confirmed) is recognised and not applied twice, and the replies the
+    turn still owes the chat. Both are written in the turn's own transaction, so a reply can no
+    more be lost than the record it answers (bot/telegram/outbox.py sends them)."""
 
     __tablename__ = "handled_updates"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime]
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The replies not yet accepted by Telegram (None once all were); see outbox.encode().
+    replies: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
+    sent: Mapped[int] = mapped_column(SmallInteger, default=0)  # replies[:sent] went out
+    attempts: Mapped[int] = mapped_column(SmallInteger, default=0)
+    # When any instance may (re)try; a turn sending its own replies holds it a grace period.
+    next_attempt_at: Mapped[datetime | None]
 
-    __table_args__ = (Index("ix_handled_updates_at", "at"),)
+    __table_args__ = (
+        Index("ix_handled_updates_at", "at"),
+        Index("ix_handled_updates_next_attempt_at", "next_attempt_at"),
+        Index("ix_handled_updates_chat_id", "chat_id"),
+    )

@@ -21,31 +21,13 @@ from storage.models import (
     Escalation,
     ExerciseLevel,
     ExerciseSession,
-    HandledUpdate,
     PainReport,
     ReminderLog,
+    SendBudget,
     SessionStep,
     SymptomAnswer,
     User,
 )
-
-
-async def first_delivery(tx: AsyncSession, update_id: int, now: datetime) -> bool:
-    """Record that ``update_id`` is being handled; False if it already was (a redelivery)."""
-    dialect = tx.get_bind().dialect.name
-    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    result = await tx.execute(
-        insert_(HandledUpdate)
-        .values(update_id=update_id, at=now)
-        .on_conflict_do_nothing(index_elements=["update_id"])
-        .returning(HandledUpdate.update_id)
-    )
-    return result.first() is not None
-
-
-async def forget_handled_updates(tx: AsyncSession, before: datetime) -> None:
-    """Telegram keeps undelivered updates for 24 hours; older ids need not be remembered."""
-    await tx.execute(delete(HandledUpdate).where(HandledUpdate.at < before))
 
 
 async def load_user(tx: AsyncSession, user_id: int) -> User | None:
@@ -233,4 +215,15 @@ def log_reminder(
             at=at,
             message_id=message_id,
         )
+    )
+
+
+async def ensure_send_budget(tx: AsyncSession) -> None:
+    """Put back the shared send budget's row if it is missing (two instances may race)."""
+    dialect = tx.get_bind().dialect.name
+    insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    await tx.execute(
+        insert_(SendBudget)
+        .values(id=1, next_free=0.0)
+        .on_conflict_do_nothing(index_elements=["id"])
     )

@@ -14,11 +14,12 @@ from typing import Any
 
 from telegram.ext import Application
 
-from bot.app import ALLOWED_UPDATES, build_application
+from bot.app import ALLOWED_UPDATES, build_application, on_polling_error
 from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.stub.chat import ChatMessage
 from bot.stub.server import BotApiStub
+from bot.telegram import outbox
 from bot.telegram.reminders import Dispatcher
 from bot.telegram.services import SERVICES_KEY, Services
 from storage.db import Database
@@ -59,7 +60,7 @@ class BotUnderTest:
             self.settings,
             db=Database(self.database_url),
             clock=self.clock,
-            reminders=False,
+            jobs=False,
             rate_limit=False,
             migrate=False,  # the test's database fixture has migrated it
             on_handled=self.stub.report_handled,
@@ -70,7 +71,10 @@ class BotUnderTest:
         await self.app.start()
         assert self.app.updater is not None
         await self.app.updater.start_polling(
-            poll_interval=0, timeout=1, allowed_updates=ALLOWED_UPDATES
+            poll_interval=0,
+            timeout=1,
+            allowed_updates=ALLOWED_UPDATES,
+            error_callback=on_polling_error,
         )
 
     async def stop(self) -> None:
@@ -118,6 +122,11 @@ class BotUnderTest:
         await self.handled()
         events = self.stub.unread_events(user_id, {"message", "edit"})
         return [e.message for e in events if e.message is not None]
+
+    async def send_owed_replies(self) -> int:
+        """One pass of the reply outbox job (tests drive it instead of the JobQueue)."""
+        assert self.app is not None
+        return await outbox.flush(self.services, self.app.bot)
 
     async def dispatch_reminders(self) -> int:
         """One tick of the reminder dispatcher (tests drive it instead of the JobQueue)."""

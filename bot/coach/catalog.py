@@ -166,7 +166,7 @@ class Amount(_Strict):
         if isinstance(value, int):
             return {"low": value, "high": value}
         if isinstance(value, str):
-            match = re.fullmatch(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?", value)
+            match = re.fullmatch(r"\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?", value)
             if not match:
                 raise ValueError(f'{value!r} must be a number like 30 or a range like "20-30"')
             low = int(match.group(1))

@@ -235,9 +235,9 @@ _MAX_TIME_INPUT = 16
 _AMPM = r"(?:\s*(?P<ampm>[ap])\.?\s*m\.?)?"
 _TIME_PATTERNS = (
     # 7 | 07 | 7:30 | 7.30 | 7 30 | 7h | 19h30 | each optionally with am/pm
-    re.compile(r"(?P<h>\d{1,2})(?:(?:[:. ]|\s*h\s*)(?P<m>\d{2}))?(?:\s*h)?" + _AMPM),
+    re.compile(r"(?P<h>[0-9]{1,2})(?:(?:[:. ]|\s*h\s*)(?P<m>[0-9]{2}))?(?:\s*h)?" + _AMPM),
     # 730 | 1930 | 0730 (compact, as typed on phone keypads)
-    re.compile(r"(?P<h>\d{1,2})(?P<m>\d{2})" + _AMPM),
+    re.compile(r"(?P<h>[0-9]{1,2})(?P<m>[0-9]{2})" + _AMPM),
 )
 _WORDS = {"noon": time(12, 0), "midday": time(12, 0), "midnight": time(0, 0)}
 

@@ -83,8 +83,8 @@ _PART_HOUR_ZONES: dict[int, str] = {
 
 # "UTC+2", "gmt -05:00", "+0530", "UTC+5.5", "utc", "Z"; the sign may be a Unicode minus.
 _OFFSET = re.compile(
-    r"(?:utc|gmt|z)?\s*(?:(?P<sign>[+\-−–])\s*(?P<hours>\d{1,2})"
-    r"(?:(?::|\.)?(?P<minutes>\d{2})|\.(?P<fraction>5))?)?"
+    r"(?:utc|gmt|z)?\s*(?:(?P<sign>[+\-−–])\s*(?P<hours>[0-9]{1,2})"
+    r"(?:(?::|\.)?(?P<minutes>[0-9]{2})|\.(?P<fraction>5))?)?"
 )
 
 

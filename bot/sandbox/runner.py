@@ -106,7 +106,7 @@ class Sandbox:
 
     async def start(self) -> None:
         """Listen, then start the bot; raises :class:`SettingsError` if the port is taken."""
-        from bot.app import ALLOWED_UPDATES, build_application
+        from bot.app import ALLOWED_UPDATES, build_application, on_polling_error
         from bot.sandbox.routes import add_routes
 
         try:
@@ -118,7 +118,11 @@ class Sandbox:
             ) from None
         if self.settings.clinician_chat_id is not None:
             # Clinician alerts need a chat to land in: open it (the page shows it at ?user=ID).
-            self.stub.add_user(self.settings.clinician_chat_id, "Clinician")
+            clinic = self.settings.clinician_chat_id
+            if clinic < 0:
+                self.stub.add_group(clinic, "Clinicians", with_bot=True)
+            else:
+                self.stub.add_user(clinic, "Clinician")
         try:
             settings = self.settings.model_copy(
                 update={
@@ -134,7 +138,9 @@ class Sandbox:
                 await app.post_init(app)
             await app.start()
             assert app.updater is not None
-            await app.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+            await app.updater.start_polling(
+                allowed_updates=ALLOWED_UPDATES, error_callback=on_polling_error
+            )
         except BaseException:
             await self.stop()
             raise

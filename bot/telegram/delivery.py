@@ -1,9 +1,11 @@
 """Getting a message to Telegram despite 429s, 5xx and dropped connections.
 
-Every outgoing call goes through :func:`call`: a 429 waits the ``retry_after`` Telegram asked
-for, a 5xx or network error backs off exponentially, each retry is logged, and a 403 (the user
-blocked the bot) becomes :class:`Blocked` so callers can mark the user unreachable instead of
-retrying forever.
+Two ways, one per kind of sender. Reminders, summaries and clinician alerts go through
+:func:`call`: a 429 waits the ``retry_after`` Telegram asked for, a 5xx or network error backs
+off exponentially, each retry is a WARNING. A turn's replies make one attempt each through
+:func:`deliver` and leave retries to the outbox (bot/telegram/outbox.py), so no handler sits in
+a sleep. Either way a 403 (the user blocked the bot) becomes :class:`Blocked`, so callers mark
+the user unreachable instead of retrying forever.
 """
 
 from __future__ import annotations
@@ -15,13 +17,12 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from telegram import Bot, CallbackQuery, InlineKeyboardMarkup, Message
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot import metrics
-from storage.repositories import mark_unreachable
 
 if TYPE_CHECKING:
-    from bot.telegram.turn import Outgoing, Turn
+    from bot.telegram.outbox import Reply
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ class Blocked(Exception):
     """Telegram refused with 403: the user blocked the bot or deleted their account."""
 
 
-def _retry_after_seconds(exc: RetryAfter) -> float:
+def retry_after_seconds(exc: RetryAfter) -> float:
     value: Any = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
@@ -63,7 +64,7 @@ async def call(
             metrics.TELEGRAM_ERRORS.labels(code="429").inc()
             if attempt == attempts:
                 raise
-            wait = min(_retry_after_seconds(exc), MAX_WAIT_SECONDS)
+            wait = min(retry_after_seconds(exc), MAX_WAIT_SECONDS)
             log.warning("%s: Telegram asked to retry after %.0fs (attempt %d)", what, wait, attempt)
             await sleep(wait)
         except BadRequest:
@@ -88,63 +89,50 @@ async def send_text(
     )
 
 
-async def _edit_or_send(bot: Bot, chat_id: int, message_id: int, item: Outgoing) -> None:
-    markup = item.markup if isinstance(item.markup, InlineKeyboardMarkup) else None
+async def _edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:
+    markup = reply.markup if isinstance(reply.markup, InlineKeyboardMarkup) else None
     try:
-        await call(
-            lambda: bot.edit_message_text(
-                item.text, chat_id=chat_id, message_id=message_id, reply_markup=markup
-            ),
-            what="editMessageText",
+        await bot.edit_message_text(
+            reply.text, chat_id=chat_id, message_id=message_id, reply_markup=markup
         )
     except BadRequest as exc:
-        if "not modified" in str(exc).lower():
+        if "not modified" in exc.message.lower():
             return
-        log.info("edit failed (%s); sending a new message instead", exc)
-        await send_text(bot, chat_id, item.text, item.markup)
+        log.info("edit failed (%s); sending a new message instead", exc.message)
+        await bot.send_message(chat_id, reply.text, reply_markup=reply.markup)
 
 
-async def deliver(bot: Bot, chat_id: int, item: Outgoing, tapped: int | None) -> None:
-    target = item.chat_id or chat_id
-    if item.photo is not None:
-        photo = item.photo
-        await call(
-            lambda: bot.send_photo(target, photo, caption=item.text or None),
-            what="sendPhoto",
-        )
-    elif item.document is not None:
-        name, content = item.document
-        await call(
-            lambda: bot.send_document(target, content, filename=name, caption=item.text or None),
-            what="sendDocument",
-        )
-    elif item.edit and tapped is not None:
-        await _edit_or_send(bot, target, tapped, item)
-    else:
-        await send_text(bot, target, item.text, item.markup)
-
-
-async def answer_stranger(query: CallbackQuery, text: str) -> None:
-    """Answer a button press of someone the bot keeps no record of."""
+async def deliver(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """One attempt at one reply; the outbox decides about retries. 403 becomes Blocked."""
     try:
-        await call(lambda: query.answer(text), what="answerCallbackQuery")
-    except BadRequest as exc:
-        log.info("callback answer refused: %s", exc)
+        if reply.photo is not None:
+            await bot.send_photo(chat_id, reply.photo, caption=reply.text or None)
+        elif reply.document is not None:
+            name, content = reply.document
+            await bot.send_document(chat_id, content, filename=name, caption=reply.text or None)
+        elif reply.edit_of is not None:
+            await _edit_or_send(bot, chat_id, reply.edit_of, reply)
+        else:
+            await bot.send_message(chat_id, reply.text, reply_markup=reply.markup)
+    except Forbidden as exc:
+        metrics.TELEGRAM_ERRORS.labels(code="403").inc()
+        raise Blocked(str(exc)) from exc
+    except RetryAfter:
+        metrics.TELEGRAM_ERRORS.labels(code="429").inc()
+        raise
+    except NetworkError as exc:
+        if not isinstance(exc, BadRequest):
+            metrics.TELEGRAM_ERRORS.labels(code="5xx/network").inc()
+        raise
 
 
-async def deliver_turn(
-    bot: Bot, chat_id: int, turn: Turn, query: CallbackQuery | None = None
-) -> None:
-    """Answer the button press (always, so the client's spinner stops), then send replies."""
-    if query is not None:
-        try:
-            await call(lambda: query.answer(turn.callback_answer), what="answerCallbackQuery")
-        except BadRequest as exc:
-            log.info("callback answer refused: %s", exc)
+async def answer(query: CallbackQuery, text: str | None) -> None:
+    """Answer a button press, so the client's spinner stops; one attempt, never fatal.
+
+    Telegram drops an unanswered query after a short while anyway, so retrying later would
+    only show a stale toast.
+    """
     try:
-        for item in turn.out:
-            await deliver(bot, chat_id, item, turn.tapped_message_id)
-    except Blocked:
-        log.info("user blocked the bot; marking them unreachable")
-        async with turn.services.db.transaction() as tx:
-            await mark_unreachable(tx, turn.user.id)
+        await query.answer(text)
+    except TelegramError as exc:
+        log.warning("could not answer a button press: %s", exc.message)

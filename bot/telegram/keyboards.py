@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
+from bot.coach.numbers import parse_int
+
 MAX_CALLBACK_BYTES = 64
+MAX_VERSION = 2**31 - 1  # a dialog's version is a 32-bit integer column
 LIBRARY = "lib"
 
 
@@ -38,9 +41,12 @@ def decode(data: str | None) -> Tap | None:
     if not data or len(data.encode()) > MAX_CALLBACK_BYTES:
         return None
     parts = data.split(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[0].isalpha():
+    if len(parts) != 3 or not parts[0].isascii() or not parts[0].isalpha():
         return None
-    return Tap(parts[0], int(parts[1]), parts[2])
+    version = parse_int(parts[1], 0, MAX_VERSION)
+    if version is None:
+        return None
+    return Tap(parts[0], version, parts[2])
 
 
 Button = tuple[str, str]  # (label, action)

@@ -33,6 +33,7 @@ from bot.telegram.claims import BATCH, LEASE, Claim, claim_due, release, send_to
 from bot.telegram.flows import checkin
 from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.services import Services
+from storage import outbox as outbox_store
 from storage import repositories as repo
 from storage.db import Database
 from storage.models import SendBudget, User
@@ -52,17 +53,20 @@ async def reserve_slots(db: Database, count: int, rate: float) -> float:
     now = time.time()
     step = count / rate
     greatest = func.max if not db.is_postgres else func.greatest
+    reserve = (
+        update(SendBudget)
+        .where(SendBudget.id == 1)
+        .values(next_free=greatest(SendBudget.next_free, now) + step)
+        .returning(SendBudget.next_free)
+    )
     async with db.transaction() as tx:
-        result = await tx.execute(
-            update(SendBudget)
-            .where(SendBudget.id == 1)
-            .values(next_free=greatest(SendBudget.next_free, now) + step)
-            .returning(SendBudget.next_free)
-        )
-        end = result.scalar()
+        end = (await tx.execute(reserve)).scalar()
         if end is None:
-            tx.add(SendBudget(id=1, next_free=now + step))
-            end = now + step
+            # The migration seeds the row; should it be gone, instances racing to put it back
+            # must not collide: the first insert wins, everyone then reserves from it.
+            await repo.ensure_send_budget(tx)
+            end = (await tx.execute(reserve)).scalar()
+    assert end is not None
     return float(end) - step
 
 
@@ -284,7 +288,7 @@ def install(app: Application[Any, Any, Any, Any, Any, Any], services: Services) 
             pass  # a full batch means more are due: keep draining
         await alerts.send_due(services, app.bot)
         async with services.db.transaction() as tx:
-            await repo.forget_handled_updates(tx, services.clock.now() - REMEMBER_UPDATES)
+            await outbox_store.forget_handled_updates(tx, services.clock.now() - REMEMBER_UPDATES)
 
     assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
     app.job_queue.run_repeating(

@@ -1,9 +1,9 @@
 """One update, start to end: load state, decide, commit, then reply.
 
 A handler body gets a :class:`Turn`: the user's row and dialog (loaded in one query), the open
-transaction, "now" from the clock, and an outbox. Replies are queued while the transaction is
-open and sent only after it commits, so a crash between the two can lose a reply but never a
-record; the user's next tap then shows the current state again.
+transaction, "now" from the clock, and the list of its replies. The replies are written to the
+outbox in the same transaction as everything else the turn did, and sent after it commits
+(bot/telegram/outbox.py): a crash can delay a reply, never lose it or the record it answers.
 """
 
 from __future__ import annotations
@@ -27,27 +27,17 @@ from telegram.ext import ContextTypes
 from bot import scheduling
 from bot.coach import schedule
 from bot.content.texts import t
-from bot.telegram import delivery
+from bot.telegram import delivery, outbox
 from bot.telegram.keyboards import Button, keyboard
+from bot.telegram.outbox import Reply
 from bot.telegram.services import Services, services_of
+from storage import outbox as store
 from storage import repositories as repo
 from storage.models import Dialog, User
 
 log = logging.getLogger(__name__)
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
-
-
-@dataclass
-class Outgoing:
-    """A message to send (or the tapped message to edit) once the transaction committed."""
-
-    text: str
-    markup: Markup | None = None
-    edit: bool = False
-    photo: bytes | None = None
-    document: tuple[str, bytes] | None = None
-    chat_id: int | None = None
 
 
 @dataclass
@@ -58,7 +48,7 @@ class Turn:
     now: datetime
     bot: Bot
     tapped_message_id: int | None = None
-    out: list[Outgoing] = field(default_factory=list)
+    out: list[Reply] = field(default_factory=list)
     callback_answer: str | None = None
     after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
 
@@ -98,7 +88,7 @@ class Turn:
         return keyboard(self.dialog.flow, self.dialog.version, rows)
 
     def say(self, text: str, markup: Markup | None = None, *, first: bool = False) -> None:
-        message = Outgoing(text, markup)
+        message = Reply(text, markup)
         if first:
             self.out.insert(0, message)
         else:
@@ -106,8 +96,8 @@ class Turn:
 
     def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
         """Edit the tapped message in place (once a turn), else send a new message."""
-        can_edit = self.tapped_message_id is not None and not any(o.edit for o in self.out)
-        self.out.append(Outgoing(text, markup, edit=can_edit))
+        can_edit = self.tapped_message_id is not None and not any(o.edit_of for o in self.out)
+        self.out.append(Reply(text, markup, edit_of=self.tapped_message_id if can_edit else None))
 
 
 Body = Callable[[Turn, Update], Awaitable[None]]
@@ -125,22 +115,39 @@ async def run_turn(
     if tg_user is None or chat is None:
         return None
     now = services.clock.now()
+    query = update.callback_query
+    tapped = query.message if query is not None else None
     try:
         async with services.db.transaction() as tx:
             turn = await _handle(services, tx, update, context, body, now)
+            replies = [r.encode() for r in turn.out if r.changes(tapped)] if turn else []
+            queued_behind = turn is not None and turn.user.replies_pending
             # Last, so SQLite takes its write lock as late as possible: a redelivered update
             # (already in handled_updates) rolls the whole turn back.
-            if not await repo.first_delivery(tx, update.update_id, now):
+            recorded = await store.record_turn(
+                tx,
+                update.update_id,
+                now,
+                chat_id=chat.id,
+                replies=replies,
+                hold_until=outbox.hold_until(now, queued_behind),
+            )
+            if not recorded:
                 raise _Redelivered
     except _Redelivered:
         log.info("update %s was already handled; ignoring the redelivery", update.update_id)
         return None
-    query = update.callback_query
     if turn is None:  # a stranger's button (e.g. erased): keep no row of them
         assert query is not None
-        await delivery.answer_stranger(query, t("not_started"))
+        await delivery.answer(query, t("not_started"))
         return None
-    await delivery.deliver_turn(context.bot, chat.id, turn, query=query)
+    if query is not None:
+        await delivery.answer(query, turn.callback_answer)  # always: the spinner stops
+    if queued_behind:
+        await outbox.drain_chat(services, context.bot, chat.id)
+    elif replies:
+        owed = store.Owed(update.update_id, chat.id, now, replies, sent=0, attempts=0)
+        await outbox.send_owed(services, context.bot, owed)
     for job in turn.after_commit:
         await job()
     return turn

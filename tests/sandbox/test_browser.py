@@ -14,13 +14,18 @@ from bot.sandbox import Sandbox
 from tests.sandbox.conftest import ARTIFACTS, StubUser
 from tests.stories.helpers import finish_exercises, onboard, start_session
 
-WAIT_MS = 15_000
+# How long the page may take to show what a step expects (a loaded machine is slow; a pass
+# costs nothing extra). Applies to locators and to ``expect`` alike.
+WAIT_MS = 30_000
 
 
 async def open_page(
     browser: Any, url: str, width: int = 360, height: int = 740
 ) -> tuple[Any, list[str]]:
     """A phone-sized page, and the errors its scripts report (the page must not break)."""
+    from playwright.async_api import expect
+
+    expect.set_options(timeout=WAIT_MS)
     page = await browser.new_page(viewport={"width": width, "height": height})
     page.set_default_timeout(WAIT_MS)
     errors: list[str] = []

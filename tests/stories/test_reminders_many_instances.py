@@ -105,6 +105,7 @@ async def drain(dispatcher: Dispatcher) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 2,000 users over HTTP: minutes on a loaded two-core machine
 async def test_two_instances_send_2000_due_reminders_each_exactly_once(
     postgres_url: str, stub: BotApiStub
 ) -> None:
@@ -140,6 +141,7 @@ class CrashingDispatcher(Dispatcher):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # 2,000 users over HTTP: minutes on a loaded two-core machine
 async def test_an_instance_killed_mid_batch_leaves_nothing_unsent_or_doubled(
     postgres_url: str, stub: BotApiStub
 ) -> None:

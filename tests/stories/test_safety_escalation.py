@@ -15,13 +15,15 @@ from tests.harness import BotUnderTest, running_bot
 from tests.stories.helpers import onboard, start_session
 
 PAT = 4001
-CLINIC = -100777
+CLINIC = -100777  # the clinicians' group chat
+DR_LEE = 4999  # a clinician in it
 
 
 @pytest.fixture
 async def clinic_bot(database_url: str) -> AsyncIterator[BotUnderTest]:
     async with running_bot(database_url, clinician_chat_id=CLINIC) as bot:
-        bot.stub.add_user(CLINIC, "Clinic")
+        bot.stub.add_group(CLINIC, "Clinic", with_bot=True)
+        bot.stub.add_group_member(CLINIC, DR_LEE, "Dr Lee")
         yield bot
 
 
@@ -58,7 +60,7 @@ async def test_baseline_3_then_6_twice_is_told_to_see_a_physician_and_paused_wit
     thanks = await bot.next(PAT)
     assert "/resume" in thanks.text
 
-    alerts = [m for m in bot.stub.chat(CLINIC).bot_messages if "escalation" in m.text]
+    alerts = [m for m in bot.stub.group(CLINIC).bot_messages if "escalation" in m.text]
     assert len(alerts) == 1, "the clinician chat gets one alert per escalation"
     assert "see your physician" in alerts[0].text and str(PAT) not in alerts[0].text
     async with bot.db.transaction() as tx:
@@ -138,7 +140,7 @@ async def test_a_failing_clinician_chat_never_blocks_the_user_and_is_retried(
     clinic_bot: BotUnderTest,
 ) -> None:
     bot = clinic_bot
-    bot.stub.block(CLINIC)  # the clinic chat refuses for now
+    await bot.stub.remove_bot_from_group(CLINIC, by=DR_LEE)  # the clinic chat refuses for now
     await onboard(bot, PAT, pain="3", reach="Buttock")
     advice = await morning_checkin(bot, PAT, "7", "Buttock")
     assert "please see your physician" in advice.text.lower(), "the user is told regardless"
@@ -147,10 +149,12 @@ async def test_a_failing_clinician_chat_never_blocks_the_user_and_is_retried(
         assert escalation.alert_due is True, "the alert waits for a retry"
 
     await bot.handled()  # the bot's own first attempt has finished (and failed)
-    bot.stub.unblock(CLINIC)
+    await bot.stub.add_bot_to_group(CLINIC, by=DR_LEE)
+    await bot.handled()
+    assert bot.stub.group(CLINIC).bot_is_member, "the bot stays in the clinicians' chat"
     from bot.telegram import alerts
 
     bot.clock.advance(timedelta(minutes=2))
     assert await alerts.send_due(bot.services, bot.app.bot) == 1  # type: ignore[union-attr]
     assert await alerts.send_due(bot.services, bot.app.bot) == 0  # type: ignore[union-attr]
-    assert len([m for m in bot.stub.chat(CLINIC).bot_messages if "escalation" in m.text]) == 1
+    assert len([m for m in bot.stub.group(CLINIC).bot_messages if "escalation" in m.text]) == 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from telegram import Location
 
+from bot.coach.numbers import parse_int
 from bot.telegram.turn import Turn
 
 Prompt = Callable[[Turn], Awaitable[None]]
@@ -39,17 +40,14 @@ class Flow:
     on_location: LocationHandler = _no_location
 
 
-_PAIN = re.compile(r"^\s*(\d{1,3})\s*(?:/\s*10)?\s*$")
+_PAIN = re.compile(r"\s*([0-9]{1,3})\s*(?:/\s*10)?\s*")
 
 
 def parse_pain(text: str) -> int | None:
     """A 0-10 score typed as "7" or "7/10"; None for anything else (words, 11, junk)."""
     normalised = unicodedata.normalize("NFKC", text)[:32]
-    match = _PAIN.match(normalised)
-    if match is None:
-        return None
-    value = int(match.group(1))
-    return value if 0 <= value <= 10 else None
+    match = _PAIN.fullmatch(normalised)
+    return None if match is None else parse_int(match.group(1), 0, 10)
 
 
 def tapped_value(action: str, prefix: str) -> str | None:
@@ -59,8 +57,10 @@ def tapped_value(action: str, prefix: str) -> str | None:
 
 
 def tapped_score(action: str, prefix: str) -> int | None:
+    return tapped_number(action, prefix, 0, 10)
+
+
+def tapped_number(action: str, prefix: str, low: int, high: int) -> int | None:
+    """``"pick.3"`` -> 3 when within ``low..high``; None for anything else, forged or not."""
     value = tapped_value(action, prefix)
-    if value is None or not value.isdigit():
-        return None
-    score = int(value)
-    return score if 0 <= score <= 10 else None
+    return None if value is None else parse_int(value, low, high)

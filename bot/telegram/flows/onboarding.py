@@ -8,6 +8,7 @@ from telegram import KeyboardButton, Location, ReplyKeyboardMarkup, ReplyKeyboar
 
 from bot import scheduling
 from bot.coach import timezones
+from bot.coach.numbers import parse_int
 from bot.content.texts import t
 from bot.telegram.flows import answers, screen
 from bot.telegram.flows.base import Flow, tapped_score, tapped_value
@@ -35,10 +36,10 @@ def time_rows() -> list[list[Button]]:
 
 def parse_time_action(action: str) -> time | None:
     value = tapped_value(action, "time")
-    if value is None or len(value) != 4 or not value.isdigit():
+    if value is None or len(value) != 4:
         return None
-    hour, minute = int(value[:2]), int(value[2:])
-    return time(hour, minute) if hour < 24 and minute < 60 else None
+    hour, minute = parse_int(value[:2], 0, 23), parse_int(value[2:], 0, 59)
+    return None if hour is None or minute is None else time(hour, minute)
 
 
 def zone_keyboard() -> ReplyKeyboardMarkup:

@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import update
 
 from bot import scheduling
+from bot.coach.numbers import parse_int
 from bot.coach.safety import Level
 from bot.content.texts import t
 from bot.telegram.flows import answers, onboarding, screen
@@ -33,8 +34,8 @@ async def pause(turn: Turn, argument: str) -> None:
         turn.say(t("pause_while_escalated"))
         return
     argument = argument.strip()
-    days = int(argument) if argument.isdigit() else (DEFAULT_PAUSE_DAYS if not argument else 0)
-    if not 1 <= days <= MAX_PAUSE_DAYS:
+    days = parse_int(argument, 1, MAX_PAUSE_DAYS) if argument else DEFAULT_PAUSE_DAYS
+    if days is None:
         turn.say(t("pause_bad"))
         return
     user.status = "paused"

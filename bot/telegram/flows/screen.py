@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from bot.coach import safety, safety_messages
 from bot.content.texts import t
 from bot.telegram import safety_actions
-from bot.telegram.flows.base import Flow, tapped_value
+from bot.telegram.flows.base import Flow, tapped_number
 from bot.telegram.keyboards import Button
 from bot.telegram.turn import Turn
 from storage import repositories as repo
@@ -75,9 +75,10 @@ async def on_tap(turn: Turn, action: str) -> None:
     elif action == "some" and turn.dialog.step == "ask":
         turn.go(NAME, "pick", **{**turn.payload, "picked": []})
         await prompt(turn)
-    elif (number := tapped_value(action, "pick")) is not None and turn.dialog.step == "pick":
-        index = int(number) - 1 if number.isdigit() else -1
-        if 0 <= index < len(symptoms):
+    elif action.startswith("pick.") and turn.dialog.step == "pick":
+        number = tapped_number(action, "pick", 1, len(symptoms))
+        if number is not None:
+            index = number - 1
             picked = list(turn.payload.get("picked", []))
             value = symptoms[index].value
             picked = [p for p in picked if p != value] if value in picked else [*picked, value]

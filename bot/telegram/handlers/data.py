@@ -13,7 +13,8 @@ from telegram import Update
 
 from bot import export
 from bot.content.texts import t
-from bot.telegram.turn import Outgoing, Turn
+from bot.telegram.outbox import Reply
+from bot.telegram.turn import Turn
 
 
 async def export_data(turn: Turn, update: Update) -> None:
@@ -23,7 +24,7 @@ async def export_data(turn: Turn, update: Update) -> None:
         turn.say(t("export_nothing"))
         return
     blob = await asyncio.to_thread(export.build_zip, data, turn.services.catalog, turn.now)
-    turn.out.append(Outgoing(t("export_caption"), document=(export.file_name(turn.today), blob)))
+    turn.out.append(Reply(t("export_caption"), document=(export.file_name(turn.today), blob)))
 
 
 async def privacy(turn: Turn, update: Update) -> None:

@@ -78,3 +78,21 @@ async def _location(turn: Turn, update: Update) -> None:
     flow = registry.get(turn.dialog.flow)
     if flow is None or not await flow.on_location(turn, update.message.location):
         turn.say(t("didnt_get"))
+
+
+async def on_unreadable(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """A photo, sticker, voice note, file...: say what the bot can read; the dialog stays."""
+    await run_turn(update, context, _unreadable)
+
+
+async def _unreadable(turn: Turn, update: Update) -> None:
+    turn.say(t("media_unreadable"))
+
+
+async def on_edit(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """An edited message changes nothing already noted: say so, once per edit."""
+    await run_turn(update, context, _edited)
+
+
+async def _edited(turn: Turn, update: Update) -> None:
+    turn.say(t("edit_ignored"))

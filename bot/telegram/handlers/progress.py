@@ -14,7 +14,8 @@ from telegram import Update
 from bot import charts, history
 from bot.coach import adherence
 from bot.content.texts import t
-from bot.telegram.turn import Outgoing, Turn
+from bot.telegram.outbox import Reply
+from bot.telegram.turn import Turn
 
 
 def number(value: float) -> str:
@@ -132,4 +133,4 @@ async def show_progress(turn: Turn, update: Update) -> None:
         last=numbers.today,
         labels=chart_labels(),
     )
-    turn.out.append(Outgoing(t("progress_caption", lines=summary_lines(numbers)), photo=png))
+    turn.out.append(Reply(t("progress_caption", lines=summary_lines(numbers)), photo=png))

@@ -1,0 +1,226 @@
+"""Replies are owed until Telegram has them: sent right after the turn commits, else retried.
+
+A turn's replies are written in its own transaction, with the receipt of its update
+(``storage.outbox.record_turn``). After the commit the instance that handled the turn sends them
+at once, one attempt each. If Telegram says "later" (429 with ``retry_after``, a 5xx, a dropped
+connection), the row keeps what is left and when to try again, and the outbox job of any
+instance sends it from there, oldest first per chat, until it is sent or, after
+:data:`EXPIRES`, given up with one ERROR line. A restart finds the rows in the database, so
+nothing a user was told depends on a process staying alive. A reply that Telegram accepted
+just before a crash, before the row said so, may be sent twice; nothing is ever lost.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    MaybeInaccessibleMessage,
+    Message,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.ext import Application, ContextTypes
+
+from bot import metrics
+from bot.telegram import delivery
+from bot.telegram.services import Services
+from storage import outbox as store
+from storage import repositories as repo
+
+log = logging.getLogger(__name__)
+
+GRACE = timedelta(seconds=60)  # the handling instance sends its own replies within this
+LEASE = timedelta(seconds=60)  # a claimed row is another instance's again after this
+EXPIRES = timedelta(hours=24)  # as long as Telegram keeps an unanswered update
+MAX_BACKOFF_SECONDS = 600.0
+FIRST_BACKOFF_SECONDS = 1.0
+TICK_SECONDS = 2.0
+CHATS_PER_TICK = 100
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
+
+
+@dataclass(frozen=True)
+class Reply:
+    """One message to send, or one edit of the tapped message, as kept in the outbox."""
+
+    text: str
+    markup: Markup | None = None
+    edit_of: int | None = None  # the message id to edit in place
+    photo: bytes | None = None
+    document: tuple[str, bytes] | None = None
+
+    def encode(self) -> dict[str, Any]:
+        data: dict[str, Any] = {"text": self.text}
+        if self.markup is not None:
+            data["markup"] = self.markup.to_dict()
+        if self.edit_of is not None:
+            data["edit_of"] = self.edit_of
+        if self.photo is not None:
+            data["photo"] = base64.b64encode(self.photo).decode()
+        if self.document is not None:
+            name, content = self.document
+            data["document"] = {"name": name, "data": base64.b64encode(content).decode()}
+        return data
+
+    @classmethod
+    def decode(cls, data: dict[str, Any]) -> Reply:
+        document = data.get("document")
+        return cls(
+            text=data["text"],
+            markup=_markup(data.get("markup")),
+            edit_of=data.get("edit_of"),
+            photo=base64.b64decode(data["photo"]) if "photo" in data else None,
+            document=(document["name"], base64.b64decode(document["data"])) if document else None,
+        )
+
+    def changes(self, message: MaybeInaccessibleMessage | None) -> bool:
+        """False for an edit that would leave ``message`` exactly as it is."""
+        if self.edit_of is None or not isinstance(message, Message):
+            return True
+        return not (message.text == self.text and message.reply_markup == self.markup)
+
+
+def _markup(data: dict[str, Any] | None) -> Markup | None:
+    if data is None:
+        return None
+    if "inline_keyboard" in data:
+        return InlineKeyboardMarkup.de_json(data, None)
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, None)
+    return ReplyKeyboardRemove.de_json(data, None)
+
+
+class _Later(Exception):
+    """Telegram cannot take this now; try again after ``wait`` seconds."""
+
+    def __init__(self, wait: float, why: str) -> None:
+        super().__init__(why)
+        self.wait = wait
+
+
+async def _send_one(bot: Bot, chat_id: int, reply: Reply) -> None:
+    """One attempt; raises :class:`_Later`, or :class:`delivery.Blocked`."""
+    try:
+        await delivery.deliver(bot, chat_id, reply)
+    except RetryAfter as exc:
+        raise _Later(delivery.retry_after_seconds(exc), "Telegram asked to wait") from exc
+    except BadRequest as exc:
+        # Telegram will refuse it again however often we ask: say so, and go on.
+        metrics.TELEGRAM_ERRORS.labels(code="400").inc()
+        log.warning("a reply was refused (%s); skipping it", exc.message)
+        return
+    except (NetworkError, TelegramError) as exc:
+        raise _Later(0.0, f"{exc.__class__.__name__}: {exc}") from exc
+
+
+def _backoff(attempts: int, asked: float) -> float:
+    """Telegram's ``retry_after`` when it gave one, else 1, 2, 4 ... seconds, capped."""
+    wait = asked if asked > 0 else FIRST_BACKOFF_SECONDS * 2 ** (attempts - 1)
+    return min(wait, MAX_BACKOFF_SECONDS)
+
+
+async def send_owed(services: Services, bot: Bot, owed: store.Owed) -> bool:
+    """Send what ``owed`` has left, in order; True when all of it is with Telegram."""
+    sent = owed.sent
+    try:
+        for data in owed.replies[owed.sent :]:
+            await _send_one(bot, owed.chat_id, Reply.decode(data))
+            sent += 1
+    except delivery.Blocked:
+        log.info("the user blocked the bot; their owed replies are dropped")
+        async with services.db.transaction() as tx:
+            await repo.mark_unreachable(tx, owed.chat_id)  # a private chat's id is the user's
+            await store.drop_owed(tx, owed.chat_id)
+            await store.set_pending(tx, owed.chat_id, False)
+        return False
+    except _Later as later:
+        await _defer(services, owed, sent, later)
+        return False
+    async with services.db.transaction() as tx:
+        await store.replies_sent(tx, owed.update_id)
+    return True
+
+
+async def _defer(services: Services, owed: store.Owed, sent: int, later: _Later) -> None:
+    now = services.clock.now()
+    attempts = owed.attempts + 1
+    async with services.db.transaction() as tx:
+        if now - owed.at >= EXPIRES:
+            log.error(
+                "a reply to update %s expired unsent after %d attempts (%s)",
+                owed.update_id,
+                attempts,
+                later,
+            )
+            metrics.REPLIES_EXPIRED.inc()
+            await store.replies_sent(tx, owed.update_id)
+            return
+        wait = _backoff(attempts, later.wait)
+        log.warning(
+            "a reply to update %s waits %.1fs before attempt %d (%s)",
+            owed.update_id,
+            wait,
+            attempts + 1,
+            later,
+        )
+        await store.replies_deferred(
+            tx,
+            owed.update_id,
+            sent=sent,
+            attempts=attempts,
+            retry_at=now + timedelta(seconds=wait),
+        )
+        await store.set_pending(tx, owed.chat_id, True)
+
+
+async def drain_chat(services: Services, bot: Bot, chat_id: int) -> int:
+    """Send the chat's owed replies that are due, oldest first; returns the rows finished."""
+    finished = 0
+    while True:
+        now = services.clock.now()
+        async with services.db.transaction() as tx:
+            owed = await store.claim_oldest(tx, chat_id, now, now + LEASE)
+        if owed is None:
+            break
+        if not await send_owed(services, bot, owed):
+            return finished
+        finished += 1
+    async with services.db.transaction() as tx:
+        if not await store.chat_has_owed(tx, chat_id):
+            await store.set_pending(tx, chat_id, False)
+    return finished
+
+
+async def flush(services: Services, bot: Bot) -> int:
+    """One pass over every chat with due replies (the job, and once at start-up)."""
+    async with services.db.transaction() as tx:
+        chats = await store.due_chats(tx, services.clock.now(), CHATS_PER_TICK)
+    finished = 0
+    for chat_id in chats:
+        finished += await drain_chat(services, bot, chat_id)
+    return finished
+
+
+def hold_until(now: datetime, queued_behind: bool) -> datetime:
+    """When the outbox job may take a new turn's replies: at once if they queue behind older
+    ones (the job sends the chat in order), else after the handling instance had its go."""
+    return now if queued_behind else now + GRACE
+
+
+def install(app: Application[Any, Any, Any, Any, Any, Any], services: Services) -> None:
+    """Run :func:`flush` every :data:`TICK_SECONDS` on PTB's JobQueue."""
+
+    async def job(context: ContextTypes.DEFAULT_TYPE) -> None:
+        await flush(services, app.bot)
+
+    assert app.job_queue is not None, "install python-telegram-bot[job-queue]"
+    app.job_queue.run_repeating(job, interval=TICK_SECONDS, first=TICK_SECONDS, name="outbox")
