@@ -242,12 +242,14 @@ async def session(user: SimUser, summary: ChatMessage | None) -> ChatMessage:
     """One guided session: open it, pain before, every step, pain after; returns the summary.
 
     From the onboarding summary the user taps "Start today's session"; later sessions start
-    with /today.
+    with /today, and on a day whose session is done with its "Extra gentle session".
     """
     if summary is not None:
         ask = await user.tap(summary, "Start today's session", COMMAND)
     else:
         ask = await user.send("/today", COMMAND)
+        if ask.has_button("Extra gentle session"):  # the day's session is done already
+            ask = await user.tap(ask, "Extra gentle session", COMMAND)
     expect(ask, "how bad is your pain right now", user)
     step = await user.tap(ask, "2", PAIN_REPORT)
     for _ in range(200):

@@ -291,7 +291,7 @@ class HandledUpdate(Base):
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     at: Mapped[datetime]
-    chat_id: Mapped[int | None] = mapped_column(BigInteger)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # only while replies are owed
     # The replies not yet accepted by Telegram (None once all were); see outbox.encode().
     replies: Mapped[list[Any] | None] = mapped_column(JSON(none_as_null=True))
     sent: Mapped[int] = mapped_column(SmallInteger, default=0)  # replies[:sent] went out

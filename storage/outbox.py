@@ -1,5 +1,8 @@
 """Handled updates and the replies they still owe: the SQL of the reply outbox.
 
+A receipt names its chat only while it owes that chat a reply: once sent, expired or dropped,
+only the bare update id is left (for de-duplication), nothing that points at a person.
+
 A turn records its update id and its replies in one row, in its own transaction
 (:func:`record_turn`). The replies are then sent at once by the instance that handled the turn
 and the row is cleared (:func:`replies_sent`); if Telegram refuses for now, the row keeps what
@@ -54,7 +57,7 @@ async def record_turn(
         .values(
             update_id=update_id,
             at=now,
-            chat_id=chat_id,
+            chat_id=chat_id if replies else None,
             replies=replies or None,
             sent=0,
             attempts=0,
@@ -71,7 +74,7 @@ async def replies_sent(tx: AsyncSession, update_id: int) -> None:
     await tx.execute(
         update(HandledUpdate)
         .where(HandledUpdate.update_id == update_id)
-        .values(replies=None, next_attempt_at=None)
+        .values(replies=None, next_attempt_at=None, chat_id=None)
     )
 
 
@@ -148,7 +151,7 @@ async def drop_owed(tx: AsyncSession, chat_id: int) -> int:
     result = await tx.execute(
         update(HandledUpdate)
         .where(HandledUpdate.chat_id == chat_id, HandledUpdate.replies.is_not(None))
-        .values(replies=None, next_attempt_at=None)
+        .values(replies=None, next_attempt_at=None, chat_id=None)
         .returning(HandledUpdate.update_id)
     )
     return len(result.all())

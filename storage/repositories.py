@@ -28,6 +28,7 @@ from storage.models import (
     SymptomAnswer,
     User,
 )
+from storage.outbox import drop_owed
 
 
 async def load_user(tx: AsyncSession, user_id: int) -> User | None:
@@ -57,8 +58,10 @@ async def mark_unreachable(tx: AsyncSession, user_id: int) -> None:
 
 
 async def erase_user(tx: AsyncSession, user_id: int) -> None:
-    """Delete every row about the user (all per-user tables cascade from ``users``)."""
+    """Delete every row about the user (all per-user tables cascade from ``users``), and the
+    replies still owed to their chat (an export or a chart may be among them)."""
     await tx.execute(delete(User).where(User.id == user_id))
+    await drop_owed(tx, user_id)  # a private chat's id is the user's id
 
 
 def add_report(

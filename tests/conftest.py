@@ -11,6 +11,7 @@ when ``CI`` is set: CI must never pass by skipping them.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
 import uuid
@@ -183,3 +184,40 @@ async def sqlite_bot(sqlite_url: str) -> AsyncIterator[Any]:
 
     async with running_bot(sqlite_url) as running:
         yield running
+
+
+class _Records(logging.Handler):
+    """Keeps the WARNING-and-above records of one test."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def _describe(record: logging.LogRecord) -> str:
+    kind = "traceback" if record.exc_info else record.levelname
+    return f"{kind} from {record.name}: {record.getMessage()[:200]}"
+
+
+@pytest.fixture(autouse=True)
+def no_error_in_the_logs(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test's logs go through this check: a fault the bot handles (a 429, a 5xx, a
+    dropped connection, a forged button, a hostile webhook request) is at most a WARNING and
+    never a traceback. A test that simulates a real failure says so with
+    ``@pytest.mark.logs_errors("why")``."""
+    handler = _Records()
+    root = logging.getLogger()
+    previous = root.level
+    root.addHandler(handler)
+    root.setLevel(min(previous, logging.WARNING))
+    yield
+    root.removeHandler(handler)
+    root.setLevel(previous)
+    if request.node.get_closest_marker("logs_errors") is not None:
+        return
+    bad = [r for r in handler.records if r.levelno >= logging.ERROR or r.exc_info]
+    if bad:
+        pytest.fail("the logs show a fault as an error:\n" + "\n".join(map(_describe, bad)))

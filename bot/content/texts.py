@@ -6,6 +6,7 @@ wording can be reviewed (and translated) in one file without touching code.
 
 from __future__ import annotations
 
+import unicodedata
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -34,3 +35,19 @@ def keys() -> frozenset[str]:
 def template(key: str) -> str:
     """The text called ``key`` with its placeholders still in (for checks and translators)."""
     return _texts()[key]
+
+
+# Control, format (bidi overrides, zero-width), surrogate, private-use and unassigned characters.
+_UNSHOWABLE = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def quoted(user_text: str, limit: int = 40) -> str:
+    """A user's own words, safe to show back inside a sentence.
+
+    Only printable characters stay (a bidi override would reverse the rest of the bot's
+    sentence on the user's screen; a NUL or a lone surrogate is refused by Telegram), runs of
+    whitespace become one space, and anything past ``limit`` characters becomes "...".
+    """
+    kept = "".join(c for c in user_text if unicodedata.category(c) not in _UNSHOWABLE)
+    words = " ".join(kept.split())
+    return words if len(words) <= limit else words[: limit - 1].rstrip() + "…"

@@ -44,7 +44,9 @@ CONCURRENCY = 64
 BUSY_FLOWS = frozenset({"session", "onboard", "screen", "confirm", "settings", "resume", "delete"})
 BUSY_GRACE = timedelta(minutes=30)
 # Steps that only offer something (nothing is half done): a reminder may take over at once.
-RESTING_STEPS = frozenset({("onboard", "summary")})
+RESTING_STEPS = frozenset(
+    {("onboard", "summary"), ("session", "done"), ("session", "already_done")}
+)
 REMEMBER_UPDATES = timedelta(days=2)  # Telegram gives up redelivering after 24 hours
 
 

@@ -87,6 +87,7 @@ async def test_odd_messages_get_an_answer_and_keep_the_users_place(
     assert step.text.startswith("Exercise 1 of")
 
 
+@pytest.mark.logs_errors("a bug in a handler is an ERROR with its traceback")
 async def test_a_crash_inside_a_handler_commits_nothing_and_the_user_can_retry(
     sqlite_bot: BotUnderTest, monkeypatch: pytest.MonkeyPatch
 ) -> None:

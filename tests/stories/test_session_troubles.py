@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from sqlalchemy import select
 
-from storage.models import PainReport, SessionStep
+from storage.models import ExerciseSession, PainReport, SessionStep
 from tests.harness import BotUnderTest
 from tests.stories.helpers import finish_exercises, onboard, start_session
 
@@ -111,3 +113,44 @@ async def test_forged_button_data_is_refused_politely(bot: BotUnderTest) -> None
         await bot.stub.inject_callback(KIM, last.message_id, forged)
         answer = await bot.stub.next_answer(KIM)
         assert answer.text in ("That button isn't valid any more.", "This has moved on.")
+
+
+async def test_today_after_the_days_session_says_so_and_offers_an_extra_gentle_one(
+    bot: BotUnderTest,
+) -> None:
+    step = await start_session(bot, KIM, await onboard(bot, KIM))
+    summary = await bot.tap(KIM, await finish_exercises(bot, KIM, step), "1")
+    assert "Session finished" in summary.text
+
+    again = await bot.send(KIM, "/today")
+
+    assert again.text.startswith("You've already done today's session.")
+    extra = await bot.tap(KIM, again, "Extra gentle session")
+    assert "how bad is your pain right now" in extra.text.lower()
+    async with bot.db.transaction() as tx:
+        sessions = (await tx.execute(select(ExerciseSession))).scalars().all()
+        assert len(sessions) == 2, "a second session only because the user asked for it"
+
+
+async def test_a_summary_lost_on_the_way_comes_after_a_restart_and_an_old_tap_shows_it(
+    bot: BotUnderTest,
+) -> None:
+    step = await start_session(bot, KIM, await onboard(bot, KIM))
+    ask_after = await finish_exercises(bot, KIM, step)
+    bot.stub.drop_next("editMessageText")  # the network fails as the summary goes out
+
+    await bot.stub.press(KIM, ask_after.message_id, ask_after.button("1"))
+    await bot.handled()
+    assert not any("Session finished" in m.text for m in bot.stub.chat(KIM).bot_messages)
+    await bot.restart()  # the process dies; the summary is owed in the database
+    await bot.stub.press(KIM, ask_after.message_id, ask_after.button("1"))  # "did it work?"
+    await bot.handled()
+    bot.clock.advance(timedelta(seconds=5))
+    await bot.send_owed_replies()
+
+    texts = [m.text for m in await bot.unread(KIM)]
+    assert any(text.startswith("Session finished") for text in texts), texts
+    assert texts[-1].startswith("Session finished"), "the old tap shows the summary again"
+    async with bot.db.transaction() as tx:
+        reports = (await tx.execute(select(PainReport.kind))).scalars().all()
+        assert reports.count("after_session") == 1, "the second tap recorded nothing"

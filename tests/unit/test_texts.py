@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.content.texts import keys, t, template
+from bot.content.texts import keys, quoted, t, template
 
 ROOT = Path(__file__).resolve().parents[2] / "bot"
 STATIC_KEY = re.compile(r"\bt\(\s*\"([a-z0-9_.]+)\"")
@@ -82,3 +82,9 @@ def test_every_text_in_the_content_files_is_used_by_the_code(name: str) -> None:
 
     orphans = sorted(key for key in _leaf_keys(data) if not used(key))
     assert not orphans, f"{name} has texts nothing says: {orphans}"
+
+
+def test_a_users_words_are_shown_back_without_controls_or_bidi_overrides() -> None:
+    assert quoted("Berl\u202ein\x00  \n  \u200bCity") == "Berlin City"
+    assert quoted("x" * 100, limit=10) == "x" * 9 + "…"
+    assert quoted("\ud800\U000f0000ok") == "ok"

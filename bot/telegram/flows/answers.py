@@ -14,7 +14,7 @@ from datetime import time
 from telegram import Location
 
 from bot.coach import schedule, timezones
-from bot.content.texts import t
+from bot.content.texts import quoted, t
 from bot.telegram.flows.base import parse_pain
 from bot.telegram.turn import Turn
 from storage import repositories as repo
@@ -64,7 +64,7 @@ def typed_time(turn: Turn, text: str) -> time | None:
     """A typed reminder time, or None after telling the user how to write one."""
     chosen = schedule.parse_time(text)
     if chosen is None:
-        turn.say(t("time_bad", text=text[:40]))
+        turn.say(t("time_bad", text=quoted(text)))
     return chosen
 
 

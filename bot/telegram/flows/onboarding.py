@@ -9,7 +9,7 @@ from telegram import KeyboardButton, Location, ReplyKeyboardMarkup, ReplyKeyboar
 from bot import scheduling
 from bot.coach import timezones
 from bot.coach.numbers import parse_int
-from bot.content.texts import t
+from bot.content.texts import quoted, t
 from bot.telegram.flows import answers, screen
 from bot.telegram.flows.base import Flow, tapped_score, tapped_value
 from bot.telegram.keyboards import Button, scale_rows
@@ -151,7 +151,7 @@ async def on_text(turn: Turn, text: str) -> bool:
     if step == "zone":
         zone = timezones.parse_zone(text)
         if zone is None:
-            turn.say(t("zone_bad", text=text[:60]), zone_keyboard())
+            turn.say(t("zone_bad", text=quoted(text, 60)), zone_keyboard())
         else:
             await _zone(turn, zone)
         return True

@@ -3,12 +3,18 @@
 The session row holds the plan; the dialog payload holds where the user is (exercise position
 and step); every tap is a ``session_steps`` row written in the same transaction. A restarted bot
 or a second instance therefore resumes at exactly the same step.
+
+One session a day: the finished session's summary stays the dialog's current card (``done``),
+so any later tap on an old card shows it again, and ``/today`` on the same day says the day's
+session is done and offers an optional extra, gentle one (the easiest variants, at their start)
+instead of silently opening a second.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from bot import scheduling
 from bot.coach import program
 from bot.coach.catalog import render_full, render_steps
 from bot.content.texts import t
@@ -34,15 +40,32 @@ async def begin(turn: Turn) -> None:
             until = user.paused_until.date().isoformat() if user.paused_until else "/resume"
             turn.show(t("session_self_paused", until=until))
         return
-    if turn.dialog.flow == NAME:
+    if turn.dialog.flow == NAME and turn.dialog.step not in FINISHED:
         await prompt(turn)
         return
+    if user.last_session_on == turn.today:
+        turn.go(NAME, "already_done")
+        await prompt(turn)
+        return
+    await _start(turn, gentle=False)
+
+
+# Steps after the day's session: nothing is half done, the card only shows or offers.
+FINISHED = frozenset({"done", "already_done"})
+
+
+async def _start(turn: Turn, *, gentle: bool) -> None:
+    """A new session: today's plan, or for an extra one the easiest variant of each slot."""
+    user = turn.user
     levels = {
         row.slot: program.ExerciseLevel(row.exercise_id, row.notch)
         for row in await repo.levels_of(turn.tx, user.id)
     }
     plan = program.plan_today(
-        turn.services.catalog, levels=levels, too_hard=frozenset(), day=turn.today
+        turn.services.catalog,
+        levels={} if gentle else levels,
+        too_hard=frozenset(),
+        day=turn.today,
     )
     session = ExerciseSession(
         user_id=user.id,
@@ -88,7 +111,15 @@ def _exercise_message(turn: Turn) -> tuple[str, list[str]]:
 
 async def prompt(turn: Turn) -> None:
     step = turn.dialog.step
-    if step == "pain_before":
+    if step == "done":
+        turn.show(turn.payload["summary"])
+    elif step == "already_done":
+        next_time = scheduling.describe_next(turn.user, turn.now) or t("session_next_unknown")
+        turn.show(
+            t("session_already_done", next=next_time),
+            turn.buttons([[(t("btn_extra_session"), "extra")]]),
+        )
+    elif step == "pain_before":
         turn.show(t("session_pain_before"), turn.buttons(scale_rows("pain")))
     elif step == "pain_after":
         turn.show(t("session_pain_after"), turn.buttons(scale_rows("pain")))
@@ -112,6 +143,12 @@ async def prompt(turn: Turn) -> None:
 
 async def on_tap(turn: Turn, action: str) -> None:
     step = turn.dialog.step
+    if step == "already_done" and action == "extra":
+        await _start(turn, gentle=True)
+        return
+    if step in FINISHED:
+        await prompt(turn)
+        return
     if step in ("pain_before", "pain_after", "hurt"):
         score = tapped_score(action, "pain")
         if score is None:
@@ -202,8 +239,6 @@ async def _score(turn: Turn, score: int) -> None:
 
 
 async def _finish(turn: Turn, session: ExerciseSession) -> None:
-    from bot import scheduling
-
     steps = await repo.steps_of(turn.tx, session.id)
     outcome: dict[int, str] = {}
     for row in steps:
@@ -218,22 +253,24 @@ async def _finish(turn: Turn, session: ExerciseSession) -> None:
         for kind in ("done", "skip", "too_painful")
     }
     none = t("session_summary_none")
-    turn.go("none", "")
-    turn.show(
-        t(
-            "session_summary",
-            done=", ".join(names["done"]) or none,
-            skipped=", ".join(names["skip"]) or none,
-            painful=", ".join(names["too_painful"]) or none,
-            before=session.pain_before,
-            after=session.pain_after,
-            next=scheduling.describe_next(turn.user, turn.now) or t("session_next_unknown"),
-        )
+    summary = t(
+        "session_summary",
+        done=", ".join(names["done"]) or none,
+        skipped=", ".join(names["skip"]) or none,
+        painful=", ".join(names["too_painful"]) or none,
+        before=session.pain_before,
+        after=session.pain_after,
+        next=scheduling.describe_next(turn.user, turn.now) or t("session_next_unknown"),
     )
+    turn.go(NAME, "done", summary=summary)
+    turn.show(summary)
     await progressing.after_session(turn, session)
 
 
 async def on_text(turn: Turn, text: str) -> bool:
+    if turn.dialog.step in FINISHED:
+        turn.say(t("didnt_get"))
+        return True
     if turn.dialog.step not in ("pain_before", "pain_after", "hurt"):
         return False
     await answers.typed_score(turn, text, _score, prompt)

@@ -10,7 +10,7 @@ from telegram import Location, ReplyKeyboardRemove
 
 from bot import scheduling
 from bot.coach import timezones
-from bot.content.texts import t
+from bot.content.texts import quoted, t
 from bot.telegram.flows import answers
 from bot.telegram.flows.base import Flow, tapped_score
 from bot.telegram.flows.onboarding import parse_time_action, time_rows, zone_keyboard
@@ -93,7 +93,7 @@ async def on_text(turn: Turn, text: str) -> bool:
     if step == "zone":
         zone = timezones.parse_zone(text)
         if zone is None:
-            turn.say(t("zone_bad", text=text[:60]), zone_keyboard())
+            turn.say(t("zone_bad", text=quoted(text, 60)), zone_keyboard())
         else:
             turn.user.timezone = zone
             _saved(turn, remove_keyboard=True)
