@@ -30,8 +30,11 @@ async def _tap(turn: Turn, update: Update) -> None:
         return
     tap = decode(data)
     dialog = turn.dialog
-    if tap is None:
+    if tap is None:  # not something this bot sent: answer it and show where the user is
         turn.callback_answer = t("unknown_button")
+        current = registry.get(dialog.flow)
+        if current is not None:
+            await current.prompt(turn)
         return
     if tap.flow != dialog.flow or tap.version != dialog.version:
         turn.callback_answer = t("stale_short")
