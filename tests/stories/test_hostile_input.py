@@ -533,3 +533,23 @@ async def test_a_403_on_an_owed_reply_marks_the_user_unreachable_and_drops_what_
     helped = await bot.send(IDA, "/help")
     assert helped.text == t("help").strip()
     assert (await load_user(bot, IDA)).reachable is True
+
+
+async def test_odd_characters_typed_at_the_time_zone_are_shown_back_clean_and_short(
+    bot: BotUnderTest,
+) -> None:
+    greeting = await bot.send(ELI, "/start")
+    screen = await bot.tap(ELI, greeting, "I agree")
+    await bot.tap(ELI, screen, "No, none of these")
+    after_pain = await bot.tap(ELI, await bot.next(ELI), "0")
+    ask_zone = await bot.tap(ELI, after_pain, "07:30")
+    assert "time zone" in ask_zone.text
+
+    typed = "Atl\u202eantis\x00\u200b" + "x" * 500
+    reply = await bot.send(ELI, typed)
+
+    shown = reply.text.split('"')[1]
+    assert shown == "Atlantis" + "x" * 51 + "…", "no bidi override, NUL or zero-width; capped"
+    assert reply.text == t("zone_bad", text=shown)
+    retry = await bot.send(ELI, "Europe/Berlin")
+    assert "Time zone set" in retry.text
