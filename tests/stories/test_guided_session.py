@@ -17,6 +17,7 @@ async def test_new_user_is_onboarded_and_finishes_a_full_session(bot: BotUnderTe
 
     first_step = await start_session(bot, SAM, summary)
     assert first_step.text.startswith("Exercise 1 of ")
+    assert first_step.text.count("Step 1 of") == 1, "the card says which step once"
     assert first_step.button_labels[:1] in (["Next"], ["Done"])
     assert {"Too painful", "Skip", "Show all steps"} <= set(first_step.button_labels)
 

@@ -97,14 +97,9 @@ def _exercise_message(turn: Turn) -> tuple[str, list[str]]:
     planned = _plan(turn)[pos]
     exercise = turn.services.catalog.get(planned["exercise_id"])
     steps = render_steps(exercise, planned["notch"])
+    # The step's own text says "Step 2 of 4: ...", so the card does not say it again.
     text = t(
-        "session_step",
-        number=pos + 1,
-        total=len(_plan(turn)),
-        name=exercise.name,
-        step=step + 1,
-        steps=len(steps),
-        text=steps[step],
+        "session_step", number=pos + 1, total=len(_plan(turn)), name=exercise.name, text=steps[step]
     )
     return text, steps
 
