@@ -186,19 +186,6 @@ async def test_the_red_flag_screen_is_asked_again_in_the_check_in_after_a_week(
     assert offer.has_button("Start now")
 
 
-async def test_show_all_steps_then_carry_on(sqlite_bot: BotUnderTest) -> None:
-    from tests.stories.helpers import start_session
-
-    bot = sqlite_bot
-    step = await start_session(bot, ROB, await onboard(bot, ROB))
-    await bot.stub.press(ROB, step.message_id, step.button("Show all steps"))
-    full = await bot.stub.next_message(ROB)
-    assert full.text.startswith(step.text.splitlines()[0].split(": ", 1)[1])
-    assert "1." in full.text and len(full.text) <= 4096
-    again = await bot.stub.next_message(ROB)
-    assert again.text == step.text and again.has_button("Too painful")
-
-
 async def test_a_reminder_due_right_after_onboarding_is_not_held_back(
     sqlite_bot: BotUnderTest,
 ) -> None:

@@ -21,7 +21,7 @@ from bot.content.texts import t
 from bot.telegram import progressing, safety_actions
 from bot.telegram.flows import answers
 from bot.telegram.flows.base import Flow, tapped_score
-from bot.telegram.keyboards import scale_rows
+from bot.telegram.keyboards import Button, scale_rows
 from bot.telegram.turn import Turn
 from storage import repositories as repo
 from storage.models import ExerciseSession
@@ -121,19 +121,38 @@ async def prompt(turn: Turn) -> None:
     elif step == "hurt":
         turn.show(t("hurt_ask"), turn.buttons(scale_rows("pain")))
     elif step == "exercise":
-        text, steps = _exercise_message(turn)
-        last = turn.payload["step"] + 1 >= len(steps)
-        forward = (t("btn_done"), "done") if last else (t("btn_next"), "next")
-        turn.show(
-            text,
-            turn.buttons(
-                [
-                    [forward],
-                    [(t("btn_too_painful"), "hurt"), (t("btn_skip"), "skip")],
-                    [(t("btn_all_steps"), "all")],
-                ]
-            ),
-        )
+        text, _ = _exercise_message(turn)
+        turn.show(text, turn.buttons(_step_rows(turn)))
+
+
+def _at_start(turn: Turn) -> bool:
+    return bool(turn.payload["pos"] == 0 and turn.payload["step"] == 0)
+
+
+def _step_rows(turn: Turn, *, showing_all: bool = False) -> list[list[Button]]:
+    """Forward first; Back where there is a step before; the whole exercise or this step."""
+    _, steps = _exercise_message(turn)
+    last = turn.payload["step"] + 1 >= len(steps)
+    forward = (t("btn_done"), "done") if last else (t("btn_next"), "next")
+    first_row = [forward] if _at_start(turn) else [(t("btn_back"), "back"), forward]
+    view = (t("btn_this_step"), "step") if showing_all else (t("btn_all_steps"), "all")
+    return [
+        first_row,
+        [(t("btn_too_painful"), "hurt"), (t("btn_skip"), "skip")],
+        [(t("btn_repeat"), "repeat"), view] if not showing_all else [view],
+    ]
+
+
+def _back(turn: Turn) -> None:
+    """One step back: the previous step of this exercise, or the last of the one before."""
+    pos, index = turn.payload["pos"], turn.payload["step"]
+    if index > 0:
+        turn.update_payload(step=index - 1)
+        return
+    if pos > 0:
+        previous = _plan(turn)[pos - 1]
+        exercise = turn.services.catalog.get(previous["exercise_id"])
+        turn.update_payload(pos=pos - 1, step=len(render_steps(exercise, previous["notch"])) - 1)
 
 
 async def on_tap(turn: Turn, action: str) -> None:
@@ -156,10 +175,26 @@ async def on_tap(turn: Turn, action: str) -> None:
         return
     pos, index = turn.payload["pos"], turn.payload["step"]
     planned = _plan(turn)[pos]
-    if action == "all":
+    if action == "all":  # the whole exercise, in the same card
         exercise = turn.services.catalog.get(planned["exercise_id"])
-        turn.say(render_full(exercise, planned["notch"]))
-        turn.tapped_message_id = None  # the step comes again below the full text
+        turn.update_payload()  # the card changed: its old buttons are stale
+        turn.show(
+            render_full(exercise, planned["notch"]),
+            turn.buttons(_step_rows(turn, showing_all=True)),
+        )
+        return
+    if action in ("back", "step"):  # one step back, or from all steps back to this one
+        if action == "back":
+            _back(turn)
+        else:
+            turn.update_payload()
+        await prompt(turn)
+        return
+    if action == "repeat":  # this step again, as a fresh card at the bottom of the chat
+        text, _ = _exercise_message(turn)
+        turn.update_payload()
+        turn.show(text)  # the old card keeps its words and loses its buttons
+        turn.tapped_message_id = None
         await prompt(turn)
         return
     if action not in ("next", "done", "skip", "hurt"):
