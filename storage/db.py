@@ -42,15 +42,19 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+POOL_SIZE = 10
+MAX_OVERFLOW = 10
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with Backstep's per-backend settings applied."""
     parsed = make_url(url)
+    kwargs.setdefault("pool_size", POOL_SIZE)
+    kwargs.setdefault("max_overflow", MAX_OVERFLOW)
     if parsed.get_backend_name() == "sqlite":
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_size", 10)
-    kwargs.setdefault("max_overflow", 10)
     kwargs.setdefault("pool_pre_ping", True)
     return create_async_engine(url, **kwargs)
 
@@ -61,6 +65,11 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = create_engine(url, **engine_kwargs)
+        # Tasks beyond this many wait for the pool, and time out there after 30 s: work that
+        # fans out (the reminder dispatcher) keeps its concurrency within it.
+        self.connection_limit: int = engine_kwargs.get("pool_size", POOL_SIZE) + engine_kwargs.get(
+            "max_overflow", MAX_OVERFLOW
+        )
         self.sessions = async_sessionmaker(self.engine, expire_on_commit=False)
 
     @property

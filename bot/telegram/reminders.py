@@ -21,8 +21,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from telegram import Bot
+from telegram.error import TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import metrics, scheduling
@@ -85,7 +86,7 @@ class Dispatcher:
         self.services = services
         self.bot = bot
         self.rate = services.settings.send_rate_per_second
-        self._gate = asyncio.Semaphore(concurrency)
+        self._gate = asyncio.Semaphore(min(concurrency, services.db.connection_limit))
         self._held: set[int] = set()  # claimed by this instance and not finished yet
         self._closing = asyncio.Event()
 
@@ -123,6 +124,9 @@ class Dispatcher:
             try:
                 if not await self.handle(claim, slot):
                     return  # shutting down before its slot: release_claims() hands it back
+            except (SQLAlchemyError, TelegramError) as exc:  # the database or Telegram, for now
+                log.warning("a reminder failed (%s); the claim will be retried", exc)
+                await release(self.services.db, claim.user_id)
             except Exception:
                 log.exception("reminder for a user failed; the claim will be retried")
                 await release(self.services.db, claim.user_id)
