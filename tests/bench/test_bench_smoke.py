@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import os
 
+import pytest
+
 from bench.cli import SECTIONS, run, write_docs
 from bench.dbs import postgres_admin_url
 from bench.report import render
 from bench.sizes import TINY
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)  # every benchmark, both backends: minutes on a loaded machine
 async def test_every_benchmark_runs_at_a_tiny_size(tmp_path) -> None:
     postgres = postgres_admin_url(os.environ.get("BACKSTEP_TEST_POSTGRES_URL"))
     report = await run(TINY, postgres=postgres, log_dir=tmp_path)
