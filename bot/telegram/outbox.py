@@ -26,7 +26,7 @@ from telegram import (
     ReplyKeyboardMarkup,
     ReplyKeyboardRemove,
 )
-from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import metrics
@@ -118,7 +118,7 @@ async def _send_one(bot: Bot, chat_id: int, reply: Reply) -> None:
         metrics.TELEGRAM_ERRORS.labels(code="400").inc()
         log.warning("a reply was refused (%s); skipping it", exc.message)
         return
-    except (NetworkError, TelegramError) as exc:
+    except TelegramError as exc:  # 5xx, timeouts, dropped connections
         raise _Later(0.0, f"{exc.__class__.__name__}: {exc}") from exc
 
 
