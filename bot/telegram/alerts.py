@@ -21,7 +21,7 @@ from bot.content.texts import t
 from bot.logs import pseudonym
 from bot.telegram import delivery
 from bot.telegram.services import Services
-from storage import repositories as repo
+from storage import pain
 from storage.models import Escalation
 
 log = logging.getLogger(__name__)
@@ -63,7 +63,7 @@ async def send_due(services: Services, bot: Bot) -> int:
             (row.id, row.user_id, row.level, row.reasons) for row in result
         ]
         pains = {
-            user_id: await repo.reports_since(tx, user_id, now - timedelta(days=7))
+            user_id: await pain.reports_since(tx, user_id, now - timedelta(days=7))
             for _, user_id, _, _ in claimed
         }
     sent = 0

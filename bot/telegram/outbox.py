@@ -33,7 +33,7 @@ from bot import metrics
 from bot.telegram import delivery
 from bot.telegram.services import Services
 from storage import outbox as store
-from storage import repositories as repo
+from storage import users
 
 log = logging.getLogger(__name__)
 
@@ -138,7 +138,7 @@ async def send_owed(services: Services, bot: Bot, owed: store.Owed) -> bool:
     except delivery.Blocked:
         log.info("the user blocked the bot; their owed replies are dropped")
         async with services.db.transaction() as tx:
-            await repo.mark_unreachable(tx, owed.chat_id)  # a private chat's id is the user's
+            await users.mark_unreachable(tx, owed.chat_id)  # a private chat's id is the user's
             await store.drop_owed(tx, owed.chat_id)
             await store.set_pending(tx, owed.chat_id, False)
         return False

@@ -36,8 +36,7 @@ from bot.coach.program import ExerciseLevel
 from bot.content.texts import t
 from bot.history import CHANGE_KEY, change_of
 from bot.telegram.turn import Turn
-from storage import models
-from storage import repositories as repo
+from storage import models, sessions
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +186,7 @@ async def _decide(
             continue
         slot_of[done.exercise_id] = slot = catalog.slot_of(done.exercise_id)
         by_slot[slot].append(done.outcome)
-    stored = {row.slot: row for row in await repo.levels_of(turn.tx, turn.user.id)}
+    stored = {row.slot: row for row in await sessions.levels_of(turn.tx, turn.user.id)}
     paused = turn.user.status == "paused"
     lines: list[str] = []
     for done in history:

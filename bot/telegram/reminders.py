@@ -35,7 +35,8 @@ from bot.telegram.flows import checkin
 from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.services import Services
 from storage import outbox as outbox_store
-from storage import repositories as repo
+from storage import pain, sessions, users
+from storage import reminders as reminder_store
 from storage.db import Database
 from storage.models import SendBudget, User
 
@@ -67,7 +68,7 @@ async def reserve_slots(db: Database, count: int, rate: float) -> float:
         if end is None:
             # The migration seeds the row; should it be gone, instances racing to put it back
             # must not collide: the first insert wins, everyone then reserves from it.
-            await repo.ensure_send_budget(tx)
+            await reminder_store.ensure_send_budget(tx)
             end = (await tx.execute(reserve)).scalar()
     assert end is not None
     return float(end) - step
@@ -184,7 +185,7 @@ class Dispatcher:
     async def _prepare(self, claim: Claim, now: datetime) -> tuple[str, int, str, Any, date] | None:
         """Decide what to send (if anything), and open the check-in dialog for it."""
         async with self.services.db.transaction() as tx:
-            user = await repo.load_user(tx, claim.user_id)
+            user = await users.load_user(tx, claim.user_id)
             if user is None or user.next_reminder_at != claim.due_at or not user.timezone:
                 return None  # changed since the claim (erased, rescheduled): nothing to do
             zone = user.timezone
@@ -199,7 +200,7 @@ class Dispatcher:
                 user.reminder_claimed_until = None
                 return None
             if schedule.is_too_late(claim.due_at, now):
-                repo.log_reminder(
+                reminder_store.log_reminder(
                     tx,
                     user.id,
                     day=local_day,
@@ -215,7 +216,7 @@ class Dispatcher:
                 scheduling.schedule_next(user, max(claim.due_at, now - schedule.LATE_LIMIT))
                 user.reminder_claimed_until = None
                 return None
-            if await repo.reminder_logged(tx, user.id, local_day, kind):
+            if await reminder_store.reminder_logged(tx, user.id, local_day, kind):
                 user.snooze_at = None
                 scheduling.schedule_next(user, now)
                 user.reminder_claimed_until = None
@@ -229,8 +230,8 @@ class Dispatcher:
                 user.reminder_claimed_until = None
                 return None
             if dialog.flow == "session" and (sid := dialog.payload.get("session_id")):
-                await repo.stop_session(tx, int(sid), now)  # abandoned: the day moved on
-            checked_in = await repo.has_report_on(tx, user.id, "checkin", local_day)
+                await sessions.stop_session(tx, int(sid), now)  # abandoned: the day moved on
+            checked_in = await pain.has_report_on(tx, user.id, "checkin", local_day)
             dialog.version += 1
             dialog.updated_at = now
             if snoozed and checked_in:
@@ -267,7 +268,7 @@ class Dispatcher:
                 user = await tx.get(User, claim.user_id)
                 if user is None:
                     return
-                repo.log_reminder(
+                reminder_store.log_reminder(
                     tx,
                     user.id,
                     day=day,

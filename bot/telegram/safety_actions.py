@@ -14,8 +14,7 @@ from bot import metrics
 from bot.coach import safety, safety_messages
 from bot.telegram import alerts
 from bot.telegram.turn import Turn
-from storage import models
-from storage import repositories as repo
+from storage import escalations, models, pain, sessions
 
 HISTORY_WINDOW = timedelta(weeks=10)
 CAUTION_WINDOW = timedelta(days=14)
@@ -43,11 +42,11 @@ async def history_of(turn: Turn) -> safety.History:
     user = turn.user
     await turn.tx.flush()
     since = turn.now - HISTORY_WINDOW
-    reports = await repo.reports_since(turn.tx, user.id, since)
-    symptoms = await repo.symptoms_since(turn.tx, user.id, since)
+    reports = await pain.reports_since(turn.tx, user.id, since)
+    symptoms = await pain.symptoms_since(turn.tx, user.id, since)
     cautions = [
         e.at
-        for e in await repo.escalations_since(turn.tx, user.id, turn.now - CAUTION_WINDOW)
+        for e in await escalations.escalations_since(turn.tx, user.id, turn.now - CAUTION_WINDOW)
         if e.level == safety.Level.CAUTION
     ]
     return safety.History(
@@ -118,7 +117,7 @@ async def pause_for_safety(turn: Turn, level: safety.Level) -> None:
     user.paused_at = turn.now
     user.paused_until = None
     if turn.dialog.flow == "session" and (sid := turn.payload.get("session_id")):
-        session = await repo.get_session(turn.tx, int(sid))
+        session = await sessions.get_session(turn.tx, int(sid))
         if session is not None and session.status == "in_progress":
             session.status = "stopped"
             session.finished_at = turn.now

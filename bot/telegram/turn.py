@@ -32,7 +32,7 @@ from bot.telegram.keyboards import Button, keyboard
 from bot.telegram.outbox import Reply
 from bot.telegram.services import Services, services_of
 from storage import outbox as store
-from storage import repositories as repo
+from storage import users
 from storage.models import Dialog, User
 
 log = logging.getLogger(__name__)
@@ -167,11 +167,11 @@ async def _handle(
 ) -> Turn | None:
     tg_user, chat, query = update.effective_user, update.effective_chat, update.callback_query
     assert tg_user is not None and chat is not None
-    user = await repo.load_user(tx, tg_user.id)
+    user = await users.load_user(tx, tg_user.id)
     if user is None and query is not None:
         return None
     if user is None:
-        user = repo.new_user(tx, tg_user.id, chat.id, now)
+        user = users.new_user(tx, tg_user.id, chat.id, now)
     elif not user.reachable:
         user.reachable = True  # they wrote to us again: the block is over
         scheduling.schedule_next(user, now)

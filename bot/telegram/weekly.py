@@ -33,7 +33,8 @@ from bot.content.texts import t
 from bot.telegram.claims import BATCH, Claim, claim_due, release, send_to_claimed
 from bot.telegram.handlers.progress import number
 from bot.telegram.services import Services
-from storage import repositories as repo
+from storage import reminders as reminder_store
+from storage import users
 from storage.models import User
 
 log = logging.getLogger(__name__)
@@ -187,7 +188,7 @@ class WeeklySender:
 
     async def _prepare(self, claim: Claim, now: datetime) -> tuple[int, str, date] | None:
         async with self.services.db.transaction() as tx:
-            user = await repo.load_user(tx, claim.user_id)
+            user = await users.load_user(tx, claim.user_id)
             if user is None:
                 return None  # erased since the claim
             if user.next_weekly_at != claim.due_at:
@@ -197,11 +198,11 @@ class WeeklySender:
                 _advance(user, claim, now)  # paused: no summary this week
                 return None
             day = schedule.local_date(claim.due_at, user.timezone)
-            if await repo.reminder_logged(tx, user.id, day, KIND):
+            if await reminder_store.reminder_logged(tx, user.id, day, KIND):
                 _advance(user, claim, now)
                 return None
             if schedule.is_too_late(claim.due_at, now):
-                repo.log_reminder(
+                reminder_store.log_reminder(
                     tx, user.id, day=day, kind=KIND, status="missed", due_at=claim.due_at, at=now
                 )
                 metrics.REMINDERS.labels(outcome="missed").inc()
@@ -219,7 +220,7 @@ class WeeklySender:
                 user = await tx.get(User, claim.user_id)
                 if user is None:
                     return
-                repo.log_reminder(
+                reminder_store.log_reminder(
                     tx,
                     user.id,
                     day=day,

@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.stub.server import BotApiStub
 from bot.telegram.reminders import Dispatcher, claim_due
 from bot.telegram.services import Services
-from storage import repositories as repo
+from storage import users
 from storage.db import Database
 from storage.models import ReminderLog, User
 from tests.waiting import eventually
@@ -33,7 +33,7 @@ async def due_patients(db: Database, now: datetime) -> None:
     """Three onboarded patients whose daily reminder was due a minute ago."""
     async with db.transaction() as tx:
         for user_id in PATIENTS:
-            user = repo.new_user(tx, user_id, user_id, now - timedelta(days=2))
+            user = users.new_user(tx, user_id, user_id, now - timedelta(days=2))
             user.status = "active"
             user.consent_at = now - timedelta(days=2)
             user.timezone = "Europe/Berlin"

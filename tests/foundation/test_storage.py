@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import inspect, select, text
 
-from storage import repositories as repo
+from storage import pain, users
 from storage.db import Database
 from storage.models import Base, PainReport, User
 
@@ -33,9 +33,9 @@ async def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> Non
 async def test_a_failed_unit_of_work_leaves_no_half_written_state(database: Database) -> None:
     with pytest.raises(RuntimeError):
         async with database.transaction() as tx:
-            user = repo.new_user(tx, 1, 1, NOW)
+            user = users.new_user(tx, 1, 1, NOW)
             await tx.flush()
-            repo.add_report(tx, user, at=NOW, local_date=NOW.date(), kind="checkin", score=4)
+            pain.add_report(tx, user, at=NOW, local_date=NOW.date(), kind="checkin", score=4)
             await tx.flush()
             raise RuntimeError("the handler crashed half way")
     async with database.transaction() as tx:
@@ -45,7 +45,7 @@ async def test_a_failed_unit_of_work_leaves_no_half_written_state(database: Data
 
 async def test_times_come_back_as_aware_utc_on_both_backends(database: Database) -> None:
     async with database.transaction() as tx:
-        repo.new_user(tx, 7, 7, NOW)
+        users.new_user(tx, 7, 7, NOW)
     async with database.transaction() as tx:
         user = await tx.get(User, 7)
         assert user is not None and user.created_at == NOW and user.created_at.tzinfo is not None
@@ -53,10 +53,10 @@ async def test_times_come_back_as_aware_utc_on_both_backends(database: Database)
 
 async def test_erasing_a_user_cascades_to_every_per_user_table(database: Database) -> None:
     async with database.transaction() as tx:
-        user = repo.new_user(tx, 9, 9, NOW)
+        user = users.new_user(tx, 9, 9, NOW)
         await tx.flush()
-        repo.add_report(tx, user, at=NOW, local_date=NOW.date(), kind="checkin", score=4)
+        pain.add_report(tx, user, at=NOW, local_date=NOW.date(), kind="checkin", score=4)
     async with database.transaction() as tx:
-        await repo.erase_user(tx, 9)
+        await users.erase_user(tx, 9)
     async with database.transaction() as tx:
         assert (await tx.execute(select(PainReport))).first() is None

@@ -17,7 +17,7 @@ from bot.coach import schedule, timezones
 from bot.content.texts import quoted, t
 from bot.telegram.flows.base import parse_pain
 from bot.telegram.turn import Turn
-from storage import repositories as repo
+from storage import pain
 
 Then = Callable[[Turn, int], Awaitable[None]]
 
@@ -38,7 +38,7 @@ def set_baseline(turn: Turn, score: int) -> bool:
     """Record the starting pain; True when the reach question must follow (pain above 0)."""
     user = turn.user
     user.baseline_pain = score
-    repo.add_report(
+    pain.add_report(
         turn.tx,
         user,
         at=turn.now,
@@ -55,7 +55,7 @@ def set_baseline(turn: Turn, score: int) -> bool:
 async def set_baseline_reach(turn: Turn, reach: int) -> None:
     user = turn.user
     user.baseline_reach = user.last_reach = reach
-    report = await repo.latest_report(turn.tx, user.id, "onboarding")
+    report = await pain.latest_report(turn.tx, user.id, "onboarding")
     if report is not None:
         report.reach = reach
 

@@ -15,7 +15,7 @@ from bot.telegram.flows.base import Flow, tapped_score, tapped_value
 from bot.telegram.flows.onboarding import reach_rows
 from bot.telegram.keyboards import scale_rows
 from bot.telegram.turn import Turn
-from storage import repositories as repo
+from storage import pain
 from storage.models import PainReport
 
 NAME = "checkin"
@@ -53,7 +53,7 @@ async def prompt(turn: Turn) -> None:
 
 
 async def _pain(turn: Turn, score: int) -> None:
-    report = repo.add_report(
+    report = pain.add_report(
         turn.tx,
         turn.user,
         at=turn.now,
@@ -118,12 +118,12 @@ async def on_tap(turn: Turn, action: str) -> None:
     if step == "pain" and (score := tapped_score(action, "pain")) is not None:
         await _pain(turn, score)
     elif step == "reach" and (reach := tapped_score(action, "reach")) is not None and reach < 5:
-        report = await repo.get_report(turn.tx, int(turn.payload["report_id"]))
+        report = await pain.get_report(turn.tx, int(turn.payload["report_id"]))
         assert report is not None
         report.reach = reach
         await _assessed(turn, report)
     elif step == "settled" and (value := tapped_value(action, "settled")) in SETTLED:
-        report = repo.add_report(
+        report = pain.add_report(
             turn.tx,
             turn.user,
             at=turn.now,

@@ -16,7 +16,7 @@ from bot.telegram import safety_actions
 from bot.telegram.flows import registry
 from bot.telegram.flows.base import Flow
 from bot.telegram.turn import Turn
-from storage import repositories as repo
+from storage import pain
 
 NAME = "confirm"
 
@@ -56,7 +56,7 @@ async def on_tap(turn: Turn, action: str) -> None:
             turn.go("none", "")
             turn.show(t("redflag_unconsented"))
             return
-        rows = repo.add_symptoms(
+        rows = pain.add_symptoms(
             turn.tx, turn.user, turn.now, dict.fromkeys(symptoms, True), "text"
         )
         turn.go("none", "")

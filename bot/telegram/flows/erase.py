@@ -15,7 +15,7 @@ from bot.content.texts import t
 from bot.telegram.flows import registry
 from bot.telegram.flows.base import Flow
 from bot.telegram.turn import Turn
-from storage import repositories as repo
+from storage import users
 
 NAME = "delete"
 
@@ -54,7 +54,7 @@ async def on_tap(turn: Turn, action: str) -> None:
 async def erase(turn: Turn) -> None:
     """Delete the user's row (and by cascade every row about them), then confirm."""
     await turn.tx.flush()
-    await repo.erase_user(turn.tx, turn.user.id)
+    await users.erase_user(turn.tx, turn.user.id)
     # The loaded user and dialog rows no longer exist: detach them so nothing tries to
     # write them back at commit.
     turn.tx.expunge_all()

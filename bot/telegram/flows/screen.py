@@ -16,7 +16,7 @@ from bot.telegram import safety_actions
 from bot.telegram.flows.base import Flow, tapped_number
 from bot.telegram.keyboards import Button
 from bot.telegram.turn import Turn
-from storage import repositories as repo
+from storage import pain
 
 NAME = "screen"
 Continuation = Callable[[Turn], Awaitable[None]]
@@ -91,7 +91,7 @@ async def on_tap(turn: Turn, action: str) -> None:
             await prompt(turn)
             return
         answers = {s.value: s.value in picked for s in symptoms}
-        rows = repo.add_symptoms(turn.tx, turn.user, turn.now, answers, turn.payload["source"])
+        rows = pain.add_symptoms(turn.tx, turn.user, turn.now, answers, turn.payload["source"])
         turn.user.redflag_screen_at = turn.now
         await safety_actions.assess_symptoms(turn, [r for r in rows if r.present])
     else:
@@ -99,7 +99,7 @@ async def on_tap(turn: Turn, action: str) -> None:
 
 
 async def _clear(turn: Turn, symptoms: list[safety.Symptom]) -> None:
-    repo.add_symptoms(
+    pain.add_symptoms(
         turn.tx, turn.user, turn.now, {s.value: False for s in symptoms}, turn.payload["source"]
     )
     turn.user.redflag_screen_at = turn.now

@@ -23,7 +23,7 @@ from bot.telegram.flows import answers
 from bot.telegram.flows.base import Flow, tapped_score
 from bot.telegram.keyboards import Button, scale_rows
 from bot.telegram.turn import Turn
-from storage import repositories as repo
+from storage import pain, sessions
 from storage.models import ExerciseSession
 
 NAME = "session"
@@ -59,7 +59,7 @@ async def _start(turn: Turn, *, gentle: bool) -> None:
     user = turn.user
     levels = {
         row.slot: program.ExerciseLevel(row.exercise_id, row.notch)
-        for row in await repo.levels_of(turn.tx, user.id)
+        for row in await sessions.levels_of(turn.tx, user.id)
     }
     plan = program.plan_today(
         turn.services.catalog,
@@ -82,7 +82,7 @@ async def _start(turn: Turn, *, gentle: bool) -> None:
 
 
 async def _session(turn: Turn) -> ExerciseSession:
-    session = await repo.get_session(turn.tx, int(turn.payload["session_id"]))
+    session = await sessions.get_session(turn.tx, int(turn.payload["session_id"]))
     assert session is not None, "a session dialog always points at its session"
     return session
 
@@ -200,7 +200,7 @@ async def on_tap(turn: Turn, action: str) -> None:
     if action not in ("next", "done", "skip", "hurt"):
         await prompt(turn)
         return
-    repo.add_step(
+    sessions.add_step(
         turn.tx,
         turn.now,
         session_id=int(turn.payload["session_id"]),
@@ -237,7 +237,7 @@ async def _score(turn: Turn, score: int) -> None:
     kinds = {"pain_before": "before_session", "hurt": "during_exercise"}
     kind = kinds.get(step, "after_session")
     exercise_id = session.plan[turn.payload["pos"]]["exercise_id"] if step == "hurt" else None
-    report = repo.add_report(
+    report = pain.add_report(
         turn.tx,
         turn.user,
         at=turn.now,
@@ -269,7 +269,7 @@ async def _score(turn: Turn, score: int) -> None:
 
 
 async def _finish(turn: Turn, session: ExerciseSession) -> None:
-    steps = await repo.steps_of(turn.tx, session.id)
+    steps = await sessions.steps_of(turn.tx, session.id)
     outcome: dict[int, str] = {}
     for row in steps:
         if row.action in ("done", "skip", "too_painful"):

@@ -22,7 +22,7 @@ from bot import scheduling
 from bot.content.texts import t
 from bot.telegram.services import services_of
 from storage import outbox as store
-from storage import repositories as repo
+from storage import users
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +90,7 @@ async def on_my_chat_member(update: Update, context: ContextTypes.DEFAULT_TYPE) 
     blocked = member.new_chat_member.status == ChatMember.BANNED
     now = services.clock.now()
     async with services.db.transaction() as tx:
-        found = await repo.load_user(tx, user.id)
+        found = await users.load_user(tx, user.id)
         if found is None:
             return  # a stranger: keep no row of them
         if blocked:

@@ -1,0 +1,100 @@
+"""Pain reports and symptom answers: what the safety rules and the charts read.
+
+Queries are ordered by ``(user_id, at)``, the index both tables have.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    PainReport,
+    SymptomAnswer,
+    User,
+)
+
+
+def add_report(
+    tx: AsyncSession,
+    user: User,
+    *,
+    at: datetime,
+    local_date: date,
+    kind: str,
+    score: int,
+    reach: int | None = None,
+    settled: str | None = None,
+    exercise_id: str | None = None,
+    session_id: int | None = None,
+) -> PainReport:
+    report = PainReport(
+        user_id=user.id,
+        at=at,
+        local_date=local_date,
+        kind=kind,
+        score=score,
+        reach=reach,
+        settled=settled,
+        exercise_id=exercise_id,
+        session_id=session_id,
+    )
+    tx.add(report)
+    return report
+
+
+def add_symptoms(
+    tx: AsyncSession, user: User, at: datetime, answers: dict[str, bool], source: str
+) -> list[SymptomAnswer]:
+    rows = [
+        SymptomAnswer(user_id=user.id, at=at, symptom=s, present=p, source=source)
+        for s, p in answers.items()
+    ]
+    tx.add_all(rows)
+    return rows
+
+
+async def get_report(tx: AsyncSession, report_id: int) -> PainReport | None:
+    return await tx.get(PainReport, report_id)
+
+
+async def latest_report(tx: AsyncSession, user_id: int, kind: str) -> PainReport | None:
+    result = await tx.execute(
+        select(PainReport)
+        .where(PainReport.user_id == user_id, PainReport.kind == kind)
+        .order_by(PainReport.at.desc(), PainReport.id.desc())
+        .limit(1)
+    )
+    return result.scalars().first()
+
+
+async def reports_since(tx: AsyncSession, user_id: int, since: datetime) -> Sequence[PainReport]:
+    result = await tx.execute(
+        select(PainReport)
+        .where(PainReport.user_id == user_id, PainReport.at >= since)
+        .order_by(PainReport.at, PainReport.id)
+    )
+    return result.scalars().all()
+
+
+async def symptoms_since(
+    tx: AsyncSession, user_id: int, since: datetime
+) -> Sequence[SymptomAnswer]:
+    result = await tx.execute(
+        select(SymptomAnswer)
+        .where(SymptomAnswer.user_id == user_id, SymptomAnswer.at >= since)
+        .order_by(SymptomAnswer.at, SymptomAnswer.id)
+    )
+    return result.scalars().all()
+
+
+async def has_report_on(tx: AsyncSession, user_id: int, kind: str, day: date) -> bool:
+    found = await tx.scalar(
+        select(PainReport.id)
+        .where(PainReport.user_id == user_id, PainReport.kind == kind, PainReport.local_date == day)
+        .limit(1)
+    )
+    return found is not None

@@ -1,0 +1,52 @@
+"""A user and their dialog: loaded together (one query per update), created, erased.
+
+The dialog row is the conversation's only state, so it travels with the user; erasure is one
+``DELETE`` because every per-user table cascades from ``users``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import joinedload
+
+from storage.models import (
+    Dialog,
+    User,
+)
+from storage.outbox import drop_owed
+
+
+async def load_user(tx: AsyncSession, user_id: int) -> User | None:
+    """The user with their dialog, in one query."""
+    result = await tx.execute(
+        select(User).options(joinedload(User.dialog)).where(User.id == user_id)
+    )
+    return result.scalars().first()
+
+
+def new_user(tx: AsyncSession, user_id: int, chat_id: int, now: datetime) -> User:
+    user = User(
+        id=user_id,
+        chat_id=chat_id,
+        created_at=now,
+        status="onboarding",
+        reachable=True,
+        weekly_summary_day=6,
+    )
+    user.dialog = Dialog(flow="none", step="", payload={}, version=0, updated_at=now)
+    tx.add(user)
+    return user
+
+
+async def mark_unreachable(tx: AsyncSession, user_id: int) -> None:
+    await tx.execute(update(User).where(User.id == user_id).values(reachable=False))
+
+
+async def erase_user(tx: AsyncSession, user_id: int) -> None:
+    """Delete every row about the user (all per-user tables cascade from ``users``), and the
+    replies still owed to their chat (an export or a chart may be among them)."""
+    await tx.execute(delete(User).where(User.id == user_id))
+    await drop_owed(tx, user_id)  # a private chat's id is the user's id
