@@ -28,11 +28,9 @@ from telegram.ext import Application, ContextTypes
 
 from bot import metrics, scheduling
 from bot.coach import schedule
-from bot.content.texts import t
 from bot.telegram import alerts, weekly
 from bot.telegram.claims import BATCH, LEASE, Claim, claim_due, release, send_to_claimed
 from bot.telegram.flows import checkin
-from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.services import Services
 from storage import outbox as outbox_store
 from storage import pain, sessions, users
@@ -43,12 +41,6 @@ from storage.models import SendBudget, User
 log = logging.getLogger(__name__)
 
 CONCURRENCY = 64
-BUSY_FLOWS = frozenset({"session", "onboard", "screen", "confirm", "settings", "resume", "delete"})
-BUSY_GRACE = timedelta(minutes=30)
-# Steps that only offer something (nothing is half done): a reminder may take over at once.
-RESTING_STEPS = frozenset(
-    {("onboard", "summary"), ("session", "done"), ("session", "already_done")}
-)
 REMEMBER_UPDATES = timedelta(days=2)  # Telegram gives up redelivering after 24 hours
 
 
@@ -221,32 +213,17 @@ class Dispatcher:
                 scheduling.schedule_next(user, now)
                 user.reminder_claimed_until = None
                 return None
-            dialog = user.dialog
-            assert dialog is not None
-            resting = (dialog.flow, dialog.step) in RESTING_STEPS
-            if dialog.flow in BUSY_FLOWS and not resting and now - dialog.updated_at < BUSY_GRACE:
+            left = user.dialog.payload.get("session_id") if user.dialog else None
+            checked_in = await pain.has_report_on(tx, user.id, "checkin", local_day)
+            card = checkin.open_for_reminder(user, now, kind, offer_only=snoozed and checked_in)
+            if card is None:
                 # Mid-session or mid-dialog right now: don't pull them out; try in an hour.
                 scheduling.snooze(user, now)
                 user.reminder_claimed_until = None
                 return None
-            if dialog.flow == "session" and (sid := dialog.payload.get("session_id")):
-                await sessions.stop_session(tx, int(sid), now)  # abandoned: the day moved on
-            checked_in = await pain.has_report_on(tx, user.id, "checkin", local_day)
-            dialog.version += 1
-            dialog.updated_at = now
-            if snoozed and checked_in:
-                dialog.flow, dialog.step, dialog.payload = checkin.NAME, "offer", {}
-                rows = [
-                    [(t("btn_start"), "start")],
-                    [(t("btn_snooze"), "snooze"), (t("btn_skip_today"), "skip")],
-                ]
-                text = t("reminder.snooze")
-            else:
-                opening = "checkin" if kind == "checkin" else kind
-                dialog.flow, dialog.step, dialog.payload = checkin.NAME, "pain", {"kind": opening}
-                rows = scale_rows("pain")
-                text = checkin.opening_text(opening)
-            markup = keyboard(checkin.NAME, dialog.version, rows)
+            if left is not None and user.dialog and user.dialog.flow == checkin.NAME:
+                await sessions.stop_session(tx, int(left), now)  # abandoned: the day moved on
+            text, markup = card
             return kind, user.chat_id, text, markup, local_day
 
     @staticmethod

@@ -5,7 +5,9 @@ safety rules read, recorded even if the user then skips the session.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from telegram import InlineKeyboardMarkup
 
 from bot import scheduling
 from bot.content.texts import t
@@ -13,10 +15,10 @@ from bot.telegram import progressing, safety_actions
 from bot.telegram.flows import answers, screen, session
 from bot.telegram.flows.base import Flow, tapped_score, tapped_value
 from bot.telegram.flows.onboarding import reach_rows
-from bot.telegram.keyboards import scale_rows
+from bot.telegram.keyboards import keyboard, scale_rows
 from bot.telegram.turn import Turn
 from storage import pain
-from storage.models import PainReport
+from storage.models import PainReport, User
 
 NAME = "checkin"
 SCREEN_EVERY = timedelta(days=7)
@@ -159,3 +161,41 @@ async def on_text(turn: Turn, text: str) -> bool:
 
 
 FLOW = Flow(NAME, prompt, on_tap, on_text)
+
+
+BUSY_GRACE = timedelta(minutes=30)
+# Steps that only offer something (nothing is half done): a reminder may take over at once.
+RESTING_STEPS = frozenset(
+    {("onboard", "summary"), ("session", "done"), ("session", "already_done")}
+)
+
+
+def open_for_reminder(
+    user: User, now: datetime, kind: str, *, offer_only: bool
+) -> tuple[str, InlineKeyboardMarkup] | None:
+    """Open the check-in a reminder carries: its card, or None while the user is mid-dialog.
+
+    ``offer_only``: a snoozed reminder on a day the user already checked in offers the session
+    without asking for pain again.
+    """
+    dialog = user.dialog
+    assert dialog is not None
+    resting = (dialog.flow, dialog.step) in RESTING_STEPS
+    busy = dialog.flow not in ("none", NAME) and not resting
+    if busy and now - dialog.updated_at < BUSY_GRACE:
+        return None
+    dialog.version += 1
+    dialog.updated_at = now
+    if offer_only:
+        dialog.flow, dialog.step, dialog.payload = NAME, "offer", {}
+        rows = [
+            [(t("btn_start"), "start")],
+            [(t("btn_snooze"), "snooze"), (t("btn_skip_today"), "skip")],
+        ]
+        text = t("reminder.snooze")
+    else:
+        opening = "checkin" if kind == "checkin" else kind
+        dialog.flow, dialog.step, dialog.payload = NAME, "pain", {"kind": opening}
+        rows = scale_rows("pain")
+        text = opening_text(opening)
+    return text, keyboard(NAME, dialog.version, rows)
