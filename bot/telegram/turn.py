@@ -27,6 +27,7 @@ from telegram.ext import ContextTypes
 from bot import scheduling
 from bot.coach import schedule
 from bot.content.texts import t
+from bot.program.work import Work
 from bot.telegram import delivery, outbox
 from bot.telegram.keyboards import Button, keyboard
 from bot.telegram.outbox import Reply
@@ -60,6 +61,12 @@ class Turn:
     def today(self) -> date:
         """The user's local date now (UTC until they told us their zone)."""
         return schedule.local_date(self.now, self.zone)
+
+    @property
+    def work(self) -> Work:
+        """The unit of work the program layer's use cases take."""
+        s = self.services
+        return Work(self.tx, self.user, self.now, s.catalog, s.settings)
 
     @property
     def dialog(self) -> Dialog:
