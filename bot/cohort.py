@@ -17,13 +17,13 @@ from dataclasses import astuple, dataclass, fields
 from datetime import date, timedelta
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coach import adherence, schedule
 from bot.logs import pseudonym
+from storage import stats
 from storage.db import Database
-from storage.models import Escalation, ExerciseSession, PainReport, User
+from storage.models import User
 
 #: Users read per round of queries, so memory stays flat however large the cohort is.
 CHUNK = 500
@@ -88,33 +88,13 @@ def weekly_rows(
 
 async def _chunk_rows(tx: AsyncSession, users: Sequence[User], secret: str) -> list[CohortRow]:
     ids = [u.id for u in users]
-    reports = (
-        await tx.execute(
-            select(PainReport.user_id, PainReport.local_date, PainReport.kind, PainReport.score)
-            .where(PainReport.user_id.in_(ids), PainReport.kind.in_(sorted(adherence.DAILY_KINDS)))
-            .order_by(PainReport.at, PainReport.id)
-        )
-    ).all()
-    sessions = (
-        await tx.execute(
-            select(ExerciseSession.user_id, ExerciseSession.local_date).where(
-                ExerciseSession.user_id.in_(ids), ExerciseSession.status == "done"
-            )
-        )
-    ).all()
-    escalations = (
-        await tx.execute(
-            select(Escalation.user_id, Escalation.at, Escalation.level).where(
-                Escalation.user_id.in_(ids)
-            )
-        )
-    ).all()
     entries: dict[int, list[adherence.PainEntry]] = defaultdict(list)
-    for uid, day, kind, score in reports:
+    for uid, day, kind, score in await stats.pain_scores(tx, ids, adherence.DAILY_KINDS):
         entries[uid].append(adherence.PainEntry(day, kind, score))
     done: dict[int, list[date]] = defaultdict(list)
-    for uid, day in sessions:
+    for uid, day in await stats.finished_session_days_of(tx, ids):
         done[uid].append(day)
+    escalations = await stats.escalations_of(tx, ids)
     zones = {u.id: u.timezone or "UTC" for u in users}
     levels: dict[int, list[tuple[date, int]]] = defaultdict(list)
     for uid, at, level in escalations:
@@ -136,9 +116,7 @@ async def cohort_rows(db: Database, secret: str) -> list[CohortRow]:
     """Every consenting user's weekly rows, ordered by participant code and week."""
     rows: list[CohortRow] = []
     async with db.transaction() as tx:
-        users = (
-            await tx.scalars(select(User).where(User.consent_at.is_not(None)).order_by(User.id))
-        ).all()
+        users = await stats.consenting_users(tx)
         for chunk in _chunks(users, CHUNK):
             rows.extend(await _chunk_rows(tx, chunk, secret))
     rows.sort(key=lambda r: (r.participant, r.week))

@@ -3,8 +3,9 @@
 Pain reports, sessions and session steps are tables, so they are CSV files that open in any
 spreadsheet; everything else (settings, dialog state, symptom answers, escalations, exercise
 levels, reminders) goes into ``profile.json``. The export is built from every per-user table
-(:data:`storage.models.PER_USER_TABLES`) column by column, so a column or table added later is
-exported without anyone remembering to add it here; a unit test holds that promise.
+(:data:`storage.models.PER_USER_TABLES`) column by column (:func:`storage.stats.rows_about`),
+so a column or table added later is exported without anyone remembering to add it here; a
+unit test holds that promise.
 """
 
 from __future__ import annotations
@@ -14,12 +15,9 @@ import io
 import json
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import inspect as sa_inspect
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coach.catalog import Catalog
@@ -27,14 +25,8 @@ from bot.coach.program import ExerciseLevel
 from bot.coach.progression import amount_label
 from bot.content.texts import t
 from bot.history import change_of
-from storage.models import (
-    PER_USER_TABLES,
-    Base,
-    ExerciseSession,
-    PainReport,
-    SessionStep,
-    User,
-)
+from storage import stats
+from storage.models import ExerciseSession, PainReport, SessionStep
 
 REPORTS_FILE = "pain_reports.csv"
 SESSIONS_FILE = "sessions.csv"
@@ -51,38 +43,13 @@ CSV_TABLES = {
 
 Row = dict[str, Any]
 
-
-@dataclass
-class UserData:
-    """Every row about one user, table name -> rows (column name -> value)."""
-
-    user: Row
-    tables: dict[str, list[Row]] = field(default_factory=dict)
-
-
-def _row(obj: Base) -> Row:
-    return {column.key: getattr(obj, column.key) for column in obj.__table__.columns}
-
-
-def _order(model: type[Base]) -> Any:
-    table = model.__table__
-    for name in ("at", "started_at", "local_date", "id"):
-        if name in table.columns:
-            return table.columns[name]
-    return sa_inspect(model).primary_key[0]
+#: Every row about one user, table name -> rows (column name -> value).
+UserData = stats.UserRows
 
 
 async def collect(tx: AsyncSession, user_id: int) -> UserData | None:
     """Read every row about the user; None if there is no such user."""
-    user = await tx.get(User, user_id)
-    if user is None:
-        return None
-    data = UserData(user=_row(user))
-    for model in PER_USER_TABLES:
-        column = model.__table__.columns["user_id"]
-        rows = await tx.scalars(select(model).where(column == user_id).order_by(_order(model)))
-        data.tables[model.__tablename__] = [_row(r) for r in rows.all()]
-    return data
+    return await stats.rows_about(tx, user_id)
 
 
 def _plain(value: Any) -> Any:

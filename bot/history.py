@@ -10,12 +10,11 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coach.adherence import DAILY_KINDS, LevelChange, PainEntry
 from bot.coach.program import ExerciseLevel
-from storage.models import ExerciseSession, PainReport
+from storage import stats
 
 #: Key of a plan entry (``exercise_sessions.plan[i]``) recording what progression decided
 #: after that exercise: ``{"direction", "reason", "exercise_id", "notch", "on"}``.
@@ -26,23 +25,13 @@ async def pain_entries(
     tx: AsyncSession, user_id: int, since: date | None = None
 ) -> list[PainEntry]:
     """The user's at-rest pain reports (optionally from ``since`` on), oldest first."""
-    query = select(PainReport.local_date, PainReport.kind, PainReport.score).where(
-        PainReport.user_id == user_id, PainReport.kind.in_(sorted(DAILY_KINDS))
-    )
-    if since is not None:
-        query = query.where(PainReport.local_date >= since)
-    rows = (await tx.execute(query.order_by(PainReport.at, PainReport.id))).all()
-    return [PainEntry(day, kind, score) for day, kind, score in rows]
+    rows = await stats.pain_scores(tx, [user_id], DAILY_KINDS, since)
+    return [PainEntry(row.local_date, row.kind, row.score) for row in rows]
 
 
 async def session_days(tx: AsyncSession, user_id: int) -> list[date]:
     """Local days with a finished session, oldest first (one entry per session)."""
-    rows = await tx.scalars(
-        select(ExerciseSession.local_date)
-        .where(ExerciseSession.user_id == user_id, ExerciseSession.status == "done")
-        .order_by(ExerciseSession.local_date)
-    )
-    return list(rows.all())
+    return await stats.finished_session_days(tx, user_id)
 
 
 def change_of(entry: dict[str, Any]) -> dict[str, Any] | None:
@@ -60,17 +49,9 @@ async def level_changes(
     day after it (the next morning's answer), so sessions from the day before ``first`` are
     read too. ``slot_of`` maps an exercise id to its slot (``Catalog.slot_of``).
     """
-    sessions = await tx.scalars(
-        select(ExerciseSession)
-        .where(
-            ExerciseSession.user_id == user_id,
-            ExerciseSession.local_date >= first - timedelta(days=1),
-            ExerciseSession.local_date <= last,
-        )
-        .order_by(ExerciseSession.started_at, ExerciseSession.id)
-    )
+    sessions = await stats.sessions_between(tx, user_id, first - timedelta(days=1), last)
     found: list[tuple[str, LevelChange]] = []
-    for session in sessions.all():
+    for session in sessions:
         for entry in session.plan:
             change = change_of(entry)
             if change is None or not first.isoformat() <= str(change.get("on")) <= last.isoformat():

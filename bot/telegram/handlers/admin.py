@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Update
 
 from bot.coach.safety import Level
 from bot.content.texts import t
 from bot.telegram.turn import Turn
-from storage.models import Escalation, ExerciseSession, PainReport, User
+from storage import stats as queries
 
 WINDOW = timedelta(days=7)
 
@@ -41,46 +40,18 @@ class Stats:
 async def collect(tx: AsyncSession, now: datetime) -> Stats:
     """The counts, in a handful of aggregate queries (nothing per user leaves the database)."""
     since = now - WINDOW
-    by_status: dict[str, int] = {
-        status: count
-        for status, count in await tx.execute(
-            select(User.status, func.count()).group_by(User.status)
-        )
-    }
-    sessions = await tx.scalar(
-        select(func.count())
-        .select_from(ExerciseSession)
-        .where(ExerciseSession.status == "done", ExerciseSession.finished_at >= since)
-    )
-    engaged_ids = (
-        select(PainReport.user_id.label("uid"))
-        .where(PainReport.at >= since)
-        .union(
-            select(ExerciseSession.user_id.label("uid")).where(ExerciseSession.started_at >= since)
-        )
-        .subquery()
-    )
-    engaged = await tx.scalar(select(func.count()).select_from(engaged_ids))
-    starts = (
-        await tx.scalars(
-            select(User.onboarded_on).where(User.status == "active", User.onboarded_on.is_not(None))
-        )
-    ).all()
-    open_levels: dict[int, int] = {
-        level: count
-        for level, count in await tx.execute(
-            select(Escalation.level, func.count(func.distinct(Escalation.user_id)))
-            .where(Escalation.resolved_at.is_(None), Escalation.level >= int(Level.PHYSICIAN))
-            .group_by(Escalation.level)
-        )
-    }
+    by_status = await queries.users_by_status(tx)
+    sessions = await queries.sessions_finished_since(tx, since)
+    engaged = await queries.users_engaged_since(tx, since)
+    starts = await queries.active_program_starts(tx)
+    open_levels = await queries.users_with_open_escalations(tx, int(Level.PHYSICIAN))
     return Stats(
         in_program=by_status.get("active", 0) + by_status.get("paused", 0),
         active=by_status.get("active", 0),
         paused=by_status.get("paused", 0),
-        engaged=engaged or 0,
-        sessions=sessions or 0,
-        planned=sum(_planned_days(start, now.date()) for start in starts if start is not None),
+        engaged=engaged,
+        sessions=sessions,
+        planned=sum(_planned_days(start, now.date()) for start in starts),
         open_physician=open_levels.get(int(Level.PHYSICIAN), 0),
         open_emergency=open_levels.get(int(Level.EMERGENCY), 0),
     )
