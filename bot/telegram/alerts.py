@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from sqlalchemy import select, update
 from telegram import Bot
 from telegram.error import TelegramError
 
@@ -21,8 +20,7 @@ from bot.content.texts import t
 from bot.logs import pseudonym
 from bot.telegram import delivery
 from bot.telegram.services import Services
-from storage import pain
-from storage.models import Escalation
+from storage import escalations, pain
 
 log = logging.getLogger(__name__)
 BATCH = 20
@@ -44,38 +42,22 @@ async def send_due(services: Services, bot: Bot) -> int:
         return 0
     now = services.clock.now()
     async with services.db.transaction() as tx:
-        # Claim by moving alerted_at into the future (a lease); a crash lets it expire.
-        due = select(Escalation.id).where(
-            Escalation.alert_due.is_(True),
-            (Escalation.alerted_at.is_(None)) | (Escalation.alerted_at < now - LEASE),
-        )
-        if services.db.is_postgres:
-            due = due.with_for_update(skip_locked=True)
-        result = (
-            await tx.execute(
-                update(Escalation)
-                .where(Escalation.id.in_(due.limit(BATCH).scalar_subquery()))
-                .values(alerted_at=now)
-                .returning(Escalation.id, Escalation.user_id, Escalation.level, Escalation.reasons)
-            )
-        ).all()
-        claimed: list[tuple[int, int, int, list[dict[str, object]]]] = [
-            (row.id, row.user_id, row.level, row.reasons) for row in result
-        ]
+        claimed = await escalations.claim_due_alerts(tx, now, LEASE, BATCH)
         pains = {
-            user_id: await pain.reports_since(tx, user_id, now - timedelta(days=7))
-            for _, user_id, _, _ in claimed
+            alert.user_id: await pain.reports_since(tx, alert.user_id, now - timedelta(days=7))
+            for alert in claimed
         }
     sent = 0
-    for escalation_id, user_id, level, reasons in claimed:
+    for alert in claimed:
+        level = alert.level
         history = ", ".join(
-            f"{r.local_date:%a} {r.score}" for r in pains[user_id] if r.kind == "checkin"
+            f"{r.local_date:%a} {r.score}" for r in pains[alert.user_id] if r.kind == "checkin"
         )
         text = t(
             "alert",
             level=t(f"alert_level.{min(level, Level.EMERGENCY)}"),
-            who=pseudonym(user_id, services.settings.pseudonym_secret),
-            reasons="; ".join(_reason_text(r) for r in reasons),
+            who=pseudonym(alert.user_id, services.settings.pseudonym_secret),
+            reasons="; ".join(_reason_text(r) for r in alert.reasons),
             pain=history or t("alert_no_pain"),
             advice=t(f"alert_advice.{min(level, Level.EMERGENCY)}"),
         )
@@ -84,13 +66,9 @@ async def send_due(services: Services, bot: Bot) -> int:
         except (TelegramError, delivery.Blocked) as exc:
             log.warning("clinician alert not sent (%s); will retry", exc)
             async with services.db.transaction() as tx:
-                await tx.execute(
-                    update(Escalation).where(Escalation.id == escalation_id).values(alerted_at=None)
-                )
+                await escalations.release_alert(tx, alert.escalation_id)
             continue
         async with services.db.transaction() as tx:
-            await tx.execute(
-                update(Escalation).where(Escalation.id == escalation_id).values(alert_due=False)
-            )
+            await escalations.alert_sent(tx, alert.escalation_id)
         sent += 1
     return sent
