@@ -46,6 +46,11 @@ POOL_SIZE = 10
 MAX_OVERFLOW = 10
 
 
+def display_url(url: str) -> str:
+    """The database URL with its password masked, for printing."""
+    return make_url(url).render_as_string()
+
+
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     """An engine with Backstep's per-backend settings applied."""
     parsed = make_url(url)

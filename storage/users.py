@@ -50,3 +50,16 @@ async def erase_user(tx: AsyncSession, user_id: int) -> None:
     replies still owed to their chat (an export or a chart may be among them)."""
     await tx.execute(delete(User).where(User.id == user_id))
     await drop_owed(tx, user_id)  # a private chat's id is the user's id
+
+
+async def next_sends(
+    tx: AsyncSession, user_id: int
+) -> tuple[datetime | None, datetime | None] | None:
+    """``(next_reminder_at, next_weekly_at)``: when the bot next writes to the user on its own;
+    None if there is no such user."""
+    row = (
+        await tx.execute(
+            select(User.next_reminder_at, User.next_weekly_at).where(User.id == user_id)
+        )
+    ).first()
+    return (row[0], row[1]) if row is not None else None

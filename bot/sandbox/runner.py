@@ -26,8 +26,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
 from telegram.ext import Application
 
 from bot.clock import FastClock
@@ -36,6 +34,8 @@ from bot.settings import Settings, SettingsError
 from bot.stub.server import BotApiStub
 from bot.telegram.reminders import Dispatcher
 from bot.telegram.services import SERVICES_KEY, Services
+from storage import users
+from storage.db import display_url
 from storage.models import User
 
 log = logging.getLogger(__name__)
@@ -219,12 +219,8 @@ class Sandbox:
         """
         async with self._jumping:
             async with self.services.db.transaction() as tx:
-                row = (
-                    await tx.execute(
-                        select(User.next_reminder_at, User.next_weekly_at).where(User.id == user_id)
-                    )
-                ).first()
-            due, kind = _earliest(row[0], row[1]) if row is not None else (None, None)
+                sends = await users.next_sends(tx, user_id)
+            due, kind = _earliest(*sends) if sends is not None else (None, None)
             if due is None:
                 return JumpResult(user_id, None, None, self.clock.now(), 0)
             ahead = due - self.clock.now()
@@ -299,7 +295,7 @@ def _announce(sandbox: Sandbox) -> None:
         f"Backstep sandbox is running: open {url} in your browser",
         f"  a second user (a separate chat): {url}?user=2   both side by side: {url}?user=1,2",
         f"  {pace}; the page's button jumps to the next reminder",
-        f"  database: {make_url(sandbox.settings.database_url).render_as_string()}",
+        f"  database: {display_url(sandbox.settings.database_url)}",
         "  press Ctrl-C to stop",
         "",
     ]
