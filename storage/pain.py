@@ -5,7 +5,7 @@ Queries are ordered by ``(user_id, at)``, the index both tables have.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date, datetime
 
 from sqlalchemy import select
@@ -98,3 +98,29 @@ async def has_report_on(tx: AsyncSession, user_id: int, kind: str, day: date) ->
         .limit(1)
     )
     return found is not None
+
+
+async def reports_of_sessions(
+    tx: AsyncSession, session_ids: Collection[int], kind: str
+) -> Sequence[PainReport]:
+    """The reports of ``kind`` given during the sessions, in no order."""
+    rows = await tx.scalars(
+        select(PainReport).where(PainReport.session_id.in_(session_ids), PainReport.kind == kind)
+    )
+    return rows.all()
+
+
+async def reports_on_days(
+    tx: AsyncSession, user_id: int, kind: str, days: Collection[date]
+) -> Sequence[PainReport]:
+    """The user's reports of ``kind`` on the local ``days``, oldest first."""
+    rows = await tx.scalars(
+        select(PainReport)
+        .where(
+            PainReport.user_id == user_id,
+            PainReport.kind == kind,
+            PainReport.local_date.in_(days),
+        )
+        .order_by(PainReport.at, PainReport.id)
+    )
+    return rows.all()

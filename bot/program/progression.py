@@ -1,0 +1,235 @@
+"""Progression, carried out: after a session and after the next morning's "settled?" answer.
+
+:func:`bot.coach.progression.decide` is pure; this module feeds it each exercise's recent
+outcomes from the database and stores the result as the slot's ``exercise_levels`` row, in the
+same transaction as the answer that caused it. It runs twice per session:
+
+* when the session ends (:func:`after_session`): a "Too painful" tap or pain above 5/10 steps
+  that exercise down at once, so tomorrow's plan is already easier;
+* when the next morning's "had the pain settled?" answer arrives (:func:`after_settled`):
+  only now is it known whether the session went well, so this is when an exercise goes up.
+
+How one exercise went in one session (an :class:`~bot.coach.progression.ExerciseOutcome`):
+a "Too painful" tap gives that exercise's own pain score; otherwise, for an exercise done to
+the end in a finished session, the pain right after the session stands in for the pain
+during it (Backstep does not ask after every exercise). Skipped exercises and exercises of
+unfinished sessions tell nothing and are left out.
+
+Each decision is recorded on the plan entry it was made from (:data:`bot.history.CHANGE_KEY`),
+so the weekly summary can say what moved, and an entry never causes a second change.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bot.coach import progression as rules
+from bot.coach.catalog import Catalog
+from bot.coach.program import ExerciseLevel
+from bot.content.texts import t
+from bot.history import CHANGE_KEY, change_of
+from bot.program.work import Work
+from storage import models, pain, sessions
+
+log = logging.getLogger(__name__)
+
+#: Sessions looked back over per decision; two good ones in a row are all that is needed,
+#: a few more let a run at the current level be found past a skipped day.
+RECENT_SESSIONS = 8
+
+
+@dataclass(frozen=True)
+class Progressed:
+    """What one round of progression did.
+
+    ``changes`` are the level changes stored (each also recorded on its plan entry);
+    ``lines`` say, one each, every change and every stay worth telling the user about.
+    """
+
+    changes: tuple[rules.Change, ...] = ()
+    lines: tuple[str, ...] = ()
+
+    @property
+    def message(self) -> str | None:
+        """The one message that tells the user, or None when there is nothing to tell."""
+        if not self.lines:
+            return None
+        return t("progression_next_time", lines="\n".join(f"• {line}" for line in self.lines))
+
+
+@dataclass(frozen=True)
+class _Done:
+    """One exercise of one session that tells something: done to the end, or too painful."""
+
+    session: models.ExerciseSession
+    position: int
+    exercise_id: str
+    notch: int
+    outcome: rules.ExerciseOutcome
+
+
+def _settled(report: models.PainReport | None) -> bool | None:
+    if report is None or report.settled is None:
+        return None
+    return report.settled == "yes"
+
+
+async def _outcomes(work: Work, recent: Sequence[models.ExerciseSession]) -> list[_Done]:
+    """What each session says about each of its exercises, oldest session first."""
+    if not recent:
+        return []
+    ids = [s.id for s in recent]
+    steps = await sessions.steps_with_actions(work.tx, ids, ("done", "too_painful"))
+    during = await pain.reports_of_sessions(work.tx, ids, "during_exercise")
+    mornings = await pain.reports_on_days(
+        work.tx, work.user.id, "next_morning", {s.local_date + timedelta(days=1) for s in recent}
+    )
+    morning_of: dict[date, models.PainReport] = {r.local_date: r for r in mornings}
+    hurt: dict[tuple[int, str], int] = {}
+    for report in during:
+        if report.session_id is not None and report.exercise_id:
+            key = (report.session_id, report.exercise_id)
+            hurt[key] = max(hurt.get(key, 0), report.score)
+    actions: dict[tuple[int, int], str] = {}
+    for step in steps:
+        where = (step.session_id, step.position)
+        if actions.get(where) != "too_painful":
+            actions[where] = step.action
+    found: list[_Done] = []
+    for session in recent:
+        settled = _settled(morning_of.get(session.local_date + timedelta(days=1)))
+        for position, entry in enumerate(session.plan):
+            action = actions.get((session.id, position))
+            exercise_id, notch = str(entry["exercise_id"]), int(entry["notch"])
+            level = ExerciseLevel(exercise_id, notch)
+            if action == "too_painful":
+                outcome = rules.ExerciseOutcome(
+                    pain_during=hurt.get((session.id, exercise_id)),
+                    too_painful=True,
+                    settled_next_morning=settled,
+                    level=level,
+                )
+            elif action == "done" and session.status == "done":
+                outcome = rules.ExerciseOutcome(
+                    pain_during=session.pain_after,
+                    settled_next_morning=settled,
+                    level=level,
+                )
+            else:
+                continue
+            found.append(_Done(session, position, exercise_id, notch, outcome))
+    return found
+
+
+def _current(
+    catalog: Catalog,
+    done: _Done,
+    stored: models.ExerciseLevel | None,
+) -> ExerciseLevel:
+    """The level a decision about ``done`` starts from.
+
+    Normally the level the exercise was done at. If a decision since the session began has
+    already moved the slot (the same session's end, seen again the next morning), the stored
+    level: a session's outcome must not move a slot twice.
+    """
+    chain = {e.id for e in catalog.chain(done.exercise_id)}
+    if (
+        stored is not None
+        and stored.exercise_id in chain
+        and stored.updated_at >= done.session.started_at
+    ):
+        return ExerciseLevel(stored.exercise_id, stored.notch)
+    return ExerciseLevel(done.exercise_id, done.notch)
+
+
+async def _decide(
+    work: Work,
+    decide_for: Iterable[models.ExerciseSession],
+    tell_stays: frozenset[rules.Reason] = frozenset(),
+) -> Progressed:
+    """Apply progression to every exercise of ``decide_for``; tell every change, and the stays
+    whose reason is in ``tell_stays``."""
+    catalog = work.catalog
+    targets = {s.id for s in decide_for}
+    if not targets:
+        return Progressed()
+    history = await _outcomes(
+        work, await sessions.recent_ended_sessions(work.tx, work.user.id, RECENT_SESSIONS)
+    )
+    by_slot: dict[str, list[rules.ExerciseOutcome]] = defaultdict(list)
+    slot_of: dict[str, str] = {}
+    for done in history:
+        if done.exercise_id not in catalog:
+            continue
+        slot_of[done.exercise_id] = slot = catalog.slot_of(done.exercise_id)
+        by_slot[slot].append(done.outcome)
+    stored = {row.slot: row for row in await sessions.levels_of(work.tx, work.user.id)}
+    paused = work.user.status == "paused"
+    changes: list[rules.Change] = []
+    lines: list[str] = []
+    for done in history:
+        if done.session.id not in targets or done.exercise_id not in slot_of:
+            continue
+        if change_of(done.session.plan[done.position]) is not None:
+            continue  # this outcome already moved its slot
+        slot = slot_of[done.exercise_id]
+        current = _current(catalog, done, stored.get(slot))
+        try:
+            change = rules.decide(catalog, current, by_slot[slot], paused=paused)
+        except (KeyError, ValueError):
+            log.warning("progression skipped an exercise it cannot place: %s", done.exercise_id)
+            continue
+        if change.direction == "stay":
+            if change.reason in tell_stays:
+                lines.append(rules.explain(catalog, change))
+            continue
+        stored[slot] = sessions.set_level(
+            work.tx,
+            stored.get(slot),
+            user_id=work.user.id,
+            slot=slot,
+            exercise_id=change.after.exercise_id,
+            notch=change.after.notch,
+            at=work.now,
+        )
+        _record(work, done, change)
+        changes.append(change)
+        lines.append(rules.explain(catalog, change))
+    return Progressed(tuple(changes), tuple(lines))
+
+
+def _record(work: Work, done: _Done, change: rules.Change) -> None:
+    plan: list[Any] = [dict(entry) for entry in done.session.plan]
+    plan[done.position][CHANGE_KEY] = {
+        "direction": change.direction,
+        "reason": change.reason,
+        "from": {"exercise_id": change.before.exercise_id, "notch": change.before.notch},
+        "exercise_id": change.after.exercise_id,
+        "notch": change.after.notch,
+        "on": work.today.isoformat(),
+        "at": work.now.isoformat(),
+    }
+    done.session.plan = plan  # a new list, so the JSON column is written
+
+
+async def after_session(work: Work, session: models.ExerciseSession) -> Progressed:
+    """Call when a session has ended (status set): eases what hurt.
+
+    An exercise that hurt at its easiest step cannot be eased; that is told too (once, here),
+    with the advice that goes with it.
+    """
+    return await _decide(work, [session], tell_stays=frozenset({"at_easiest"}))
+
+
+async def after_settled(work: Work) -> Progressed:
+    """Call when the next morning's "settled?" answer is stored: moves up what went well twice
+    (never while the program is paused)."""
+    yesterday = work.today - timedelta(days=1)
+    return await _decide(
+        work, await sessions.finished_sessions_on(work.tx, work.user.id, yesterday)
+    )
