@@ -75,7 +75,8 @@ async def backstep(config: dict[str, Any]) -> dict[str, Any]:
     ready = time.time()
     ready_kb = _peak_kb()
     services: Services = app.bot_data[SERVICES_KEY]
-    dispatcher = services.extras["dispatcher"]
+    dispatcher = services.dispatcher
+    assert dispatcher is not None
     sent = await dispatcher.tick()
     ticked = time.time()
     peak = _peak_kb()

@@ -35,7 +35,7 @@ from bot.settings import Settings
 from bot.telegram import outbox
 from bot.telegram.handlers import chats, commands, dispatch
 from bot.telegram.processing import PerChatUpdateProcessor
-from bot.telegram.services import SERVICES_KEY, Services
+from bot.telegram.services import SERVICES_KEY, BotContext, Services
 from storage.db import Database
 from storage.migrate import upgrade
 
@@ -58,9 +58,9 @@ def _update_type(update: Update) -> str:
     return "other"
 
 
-async def _log_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _log_update(update: Update, context: BotContext) -> None:
     """One INFO line per update: id, type and a pseudonymous user, never the text."""
-    services: Services = context.application.bot_data[SERVICES_KEY]
+    services = context.services
     kind = _update_type(update)
     metrics.UPDATES.labels(type=kind).inc()
     user = update.effective_user
@@ -74,7 +74,7 @@ async def _log_update(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
     )
 
 
-async def _on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def _on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update):
         log.error("background job failed", exc_info=context.error)
         return
@@ -144,6 +144,8 @@ def build_application(
         .concurrent_updates(PerChatUpdateProcessor(256, on_handled=on_handled))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
+        # Handlers and jobs get a BotContext: ``context.services``, typed.
+        .context_types(ContextTypes(context=BotContext))
     )
     if rate_limit:
         # No retries inside the limiter: our senders retry (and log) themselves.

@@ -34,7 +34,6 @@ from telegram.ext import Application
 
 from bot import metrics
 from bot.settings import ENV_PREFIX, Settings, SettingsError
-from bot.telegram.reminders import Dispatcher
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.web import health_app, webhook_app
 
@@ -171,8 +170,8 @@ async def _shutdown(
 ) -> None:
     """Stop in the order that loses nothing: intake, reminders, in-flight work, claims, DB."""
     deadline = time.monotonic() + SHUTDOWN_SECONDS
-    dispatcher = services.extras.get("dispatcher")
-    if isinstance(dispatcher, Dispatcher):
+    dispatcher = services.dispatcher
+    if dispatcher is not None:
         dispatcher.close()  # no new claims from here on; sends waiting for a slot give up
     if side is not None:
         await bounded("closing the health port", side.cleanup(), deadline)
@@ -183,7 +182,7 @@ async def _shutdown(
         await bounded("stopping polling", application.updater.stop(), deadline)
     if application.running:
         await bounded("finishing updates and jobs", application.stop(), deadline)
-    if isinstance(dispatcher, Dispatcher):
+    if dispatcher is not None:
         released = await bounded("releasing reminder claims", dispatcher.release_claims(), deadline)
         if released:
             metrics.REMINDER_CLAIMS_RELEASED.inc(released)

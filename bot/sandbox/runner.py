@@ -245,7 +245,7 @@ def _earliest(
 
 def _dispatcher_of(app: AnyApplication) -> Dispatcher | None:
     services = app.bot_data.get(SERVICES_KEY)
-    found = services.extras.get("dispatcher") if isinstance(services, Services) else None
+    found = services.dispatcher if isinstance(services, Services) else None
     return found if isinstance(found, Dispatcher) else None
 
 

@@ -1,16 +1,26 @@
-"""What every handler needs, built once per Application and kept in ``bot_data``."""
+"""What every handler and job needs, built once per Application, and the typed context that
+hands it to them.
+
+:class:`BotContext` is the Application's context type (registered with
+``ContextTypes(context=BotContext)`` in :func:`bot.app.build_application`, as in
+python-telegram-bot's ``contexttypesbot`` example): a handler or job declared as
+``async def handler(update: Update, context: BotContext)`` reads ``context.services``, typed.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from telegram.ext import CallbackContext
+from telegram.ext import CallbackContext, ExtBot
 
 from bot.clock import Clock
 from bot.coach.catalog import Catalog
 from bot.settings import Settings
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.telegram.reminders import Dispatcher
 
 SERVICES_KEY = "backstep.services"
 
@@ -21,9 +31,21 @@ class Services:
     db: Database
     catalog: Catalog
     clock: Clock
-    extras: dict[str, Any] = field(default_factory=dict)
+    # The reminder dispatcher, once its job is installed (bot.telegram.reminders.install); the
+    # shutdown closes it and hands its unfinished claims back.
+    dispatcher: Dispatcher | None = None
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's callback context, with this bot's :class:`Services`."""
+
+    @property
+    def services(self) -> Services:
+        found: Services = self.application.bot_data[SERVICES_KEY]
+        return found
 
 
 def services_of(context: CallbackContext[Any, Any, Any, Any]) -> Services:
+    """The Services of any context (handlers typed with PTB's default context use this)."""
     found: Services = context.application.bot_data[SERVICES_KEY]
     return found

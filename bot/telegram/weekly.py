@@ -1,11 +1,11 @@
 """The weekly summary: sessions done out of planned, the pain trend, what moved, one kind line.
 
 Sent on the user's chosen day (default Sunday) at their reminder time, by the reminder
-dispatcher's tick, with the same pattern as the daily reminder: ``users.next_weekly_at`` is
-the schedule (kept by :mod:`bot.scheduling`), due users are leased atomically through
-``users.reminder_claimed_until`` (``FOR UPDATE SKIP LOCKED`` on PostgreSQL), sends are paced
-by the shared token bucket, and a ``reminder_log`` row of kind ``summary`` (unique per user and
-local day) makes "one summary a week" a database fact.
+dispatcher's tick, through the same send pipeline as the daily reminder
+(:mod:`bot.telegram.sending`: claim, pace, send, record, release on shutdown). This module says
+only what differs: ``users.next_weekly_at`` is the schedule (kept by :mod:`bot.scheduling`),
+what the summary says, and the next one a week on; a ``reminder_log`` row of kind ``summary``
+(unique per user and local day) makes "one summary a week" a database fact.
 
 Only users in the program get one: a user who paused it, or whose program the safety rules
 paused, is left alone that week. A summary more than ``schedule.LATE_LIMIT`` late (the bot was
@@ -14,35 +14,22 @@ down) is recorded as missed, not sent.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import logging
-import time
-from collections.abc import Awaitable, Callable
 from datetime import date, datetime, timedelta
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Bot
 
-from bot import history, metrics, scheduling
+from bot import history, scheduling
 from bot.coach import adherence, schedule
 from bot.coach.catalog import Catalog
 from bot.coach.progression import amount_label
 from bot.content.texts import t
-from bot.telegram.claims import BATCH, Claim, claim_due, release, send_to_claimed
+from bot.program import lifecycle
 from bot.telegram.handlers.progress import number
-from bot.telegram.services import Services
+from bot.telegram.sending import Claim, Outgoing, record_missed
 from storage import reminders as reminder_store
-from storage import users
 from storage.models import User
 
-log = logging.getLogger(__name__)
-
 KIND = "summary"
-CONCURRENCY = 32
-
-Reserve = Callable[[int], Awaitable[float]]
 
 
 # --------------------------------------------------------------------------- composing
@@ -123,116 +110,45 @@ def _advance(user: User, claim: Claim, now: datetime) -> None:
     user.reminder_claimed_until = None
 
 
-class WeeklySender:
-    """Claims due summaries, composes and sends them; safe with many instances."""
+class WeeklySummaries:
+    """The weekly summary as a :class:`~bot.telegram.sending.Due`: due from
+    ``users.next_weekly_at``, sent through the same pipeline as the daily reminder."""
 
-    def __init__(
-        self,
-        services: Services,
-        bot: Bot,
-        reserve: Reserve,
-        rate: float,
-        closing: asyncio.Event | None = None,
-    ) -> None:
-        self.services = services
-        self.bot = bot
-        self.reserve = reserve
-        self.rate = rate
-        self.closing = closing or asyncio.Event()
-        self._gate = asyncio.Semaphore(CONCURRENCY)
+    what = "weekly summary"
 
-    async def tick(self, limit: int = BATCH) -> int:
-        """Claim one batch and handle it; returns how many summaries were sent."""
-        if self.closing.is_set():
-            return 0
-        now = self.services.clock.now()
-        claims = await claim_due(self.services.db, now, limit, due=User.next_weekly_at)
-        if not claims:
-            return 0
-        first = await self.reserve(len(claims))
-        results = await asyncio.gather(
-            *(self._paced(claim, first + i / self.rate) for i, claim in enumerate(claims))
-        )
-        return sum(results)
+    def __init__(self, catalog: Catalog) -> None:
+        self.catalog = catalog
 
-    async def _paced(self, claim: Claim, slot: float) -> bool:
-        async with self._gate:
-            delay = slot - time.time()
-            if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.closing.wait(), delay)
-            if self.closing.is_set():
-                await release(self.services.db, claim.user_id)
-                return False
-            try:
-                return await self.handle(claim)
-            except Exception:
-                log.exception("weekly summary for a user failed; the claim will be retried")
-                await release(self.services.db, claim.user_id)
-                return False
+    async def claim(
+        self, tx: AsyncSession, now: datetime, until: datetime, limit: int
+    ) -> list[tuple[int, datetime]]:
+        return await reminder_store.claim_due_summaries(tx, now, until, limit)
 
-    async def handle(self, claim: Claim) -> bool:
-        now = self.services.clock.now()
-        prepared = await self._prepare(claim, now)
-        if prepared is None:
-            return False
-        chat_id, text, day = prepared
-        message = await send_to_claimed(
-            self.services.db, self.bot, claim, chat_id, text, None, "weekly summary"
-        )
-        if message is None:
-            return False
-        await self._record(claim, day, now, message.message_id)
-        metrics.REMINDERS.labels(outcome="sent").inc()
-        return True
+    def due_at(self, user: User) -> datetime | None:
+        return user.next_weekly_at
 
-    async def _prepare(self, claim: Claim, now: datetime) -> tuple[int, str, date] | None:
-        async with self.services.db.transaction() as tx:
-            user = await users.load_user(tx, claim.user_id)
-            if user is None:
-                return None  # erased since the claim
-            if user.next_weekly_at != claim.due_at:
-                user.reminder_claimed_until = None  # rescheduled since the claim
-                return None
-            if user.status != "active" or not user.timezone:
-                _advance(user, claim, now)  # paused: no summary this week
-                return None
-            day = schedule.local_date(claim.due_at, user.timezone)
-            if await reminder_store.reminder_logged(tx, user.id, day, KIND):
-                _advance(user, claim, now)
-                return None
-            if schedule.is_too_late(claim.due_at, now):
-                reminder_store.log_reminder(
-                    tx, user.id, day=day, kind=KIND, status="missed", due_at=claim.due_at, at=now
-                )
-                metrics.REMINDERS.labels(outcome="missed").inc()
-                _advance(user, claim, now)
-                return None
-            summary = await compose(tx, user, self.services.catalog, day)
-            if summary is None:
-                _advance(user, claim, now)  # started today: nothing to sum up yet
-                return None
-            return user.chat_id, render(summary, self.services.catalog), day
+    async def prepare(
+        self, tx: AsyncSession, user: User, claim: Claim, now: datetime
+    ) -> Outgoing | None:
+        if lifecycle.status_of(user) is not lifecycle.Status.ACTIVE or not user.timezone:
+            _advance(user, claim, now)  # paused: no summary this week
+            return None
+        day = schedule.local_date(claim.due_at, user.timezone)
+        if await reminder_store.reminder_logged(tx, user.id, day, KIND):
+            _advance(user, claim, now)
+            return None
+        if schedule.is_too_late(claim.due_at, now):
+            record_missed(tx, user, claim, KIND, day, now)
+            _advance(user, claim, now)
+            return None
+        summary = await compose(tx, user, self.catalog, day)
+        if summary is None:
+            _advance(user, claim, now)  # started today: nothing to sum up yet
+            return None
+        return Outgoing(user.chat_id, render(summary, self.catalog), None, KIND, day)
 
-    async def _record(self, claim: Claim, day: date, now: datetime, message_id: int) -> None:
-        try:
-            async with self.services.db.transaction() as tx:
-                user = await tx.get(User, claim.user_id)
-                if user is None:
-                    return
-                reminder_store.log_reminder(
-                    tx,
-                    user.id,
-                    day=day,
-                    kind=KIND,
-                    status="sent",
-                    due_at=claim.due_at,
-                    at=now,
-                    message_id=message_id,
-                )
-                _advance(user, claim, now)
-        except IntegrityError:
-            log.error("weekly summary for %s was already recorded: a duplicate was sent", day)
+    def advance(self, user: User, claim: Claim, sent: Outgoing, now: datetime) -> None:
+        _advance(user, claim, now)
 
 
-__all__ = ["KIND", "Claim", "WeeklySender", "claim_due", "compose", "render"]
+__all__ = ["KIND", "WeeklySummaries", "compose", "render"]

@@ -24,6 +24,7 @@ from bot.settings import Settings
 from bot.stub.server import BotApiStub
 from bot.telegram import reminders
 from bot.telegram.reminders import LEASE, Claim, Dispatcher
+from bot.telegram.sending import Due
 from bot.telegram.services import Services
 from storage.db import Database
 from storage.models import Dialog, ReminderLog, User
@@ -80,7 +81,9 @@ async def load_due_users(db: Database) -> None:
 
 
 @contextlib.asynccontextmanager
-async def instance(url: str, stub: BotApiStub, clock: ManualClock) -> AsyncIterator[Services]:
+async def instance(
+    url: str, stub: BotApiStub, clock: ManualClock
+) -> AsyncIterator[tuple[Services, Bot]]:
     settings = Settings(
         telegram_token=TOKEN,
         telegram_api_url=stub.base_url,
@@ -90,8 +93,7 @@ async def instance(url: str, stub: BotApiStub, clock: ManualClock) -> AsyncItera
     services = Services(settings, Database(url), load_catalog(), clock)
     bot = Bot(TOKEN, base_url=stub.base_url, request=HTTPXRequest(connection_pool_size=64))
     async with bot:
-        services.extras["bot"] = bot
-        yield services
+        yield services, bot
     await services.db.close()
 
 
@@ -111,14 +113,14 @@ async def test_two_instances_send_2000_due_reminders_each_exactly_once(
 ) -> None:
     clock = ManualClock(START)
     async with instance(postgres_url, stub, clock) as a, instance(postgres_url, stub, clock) as b:
-        await load_due_users(a.db)
-        one = Dispatcher(a, a.extras["bot"])
-        two = Dispatcher(b, b.extras["bot"])
+        await load_due_users(a[0].db)
+        one = Dispatcher(*a)
+        two = Dispatcher(*b)
         await asyncio.gather(drain(one), drain(two))
 
         counts = sent_per_chat(stub)
         assert set(counts.values()) == {1}, "every user got exactly one reminder"
-        async with a.db.transaction() as tx:
+        async with a[0].db.transaction() as tx:
             logged = await tx.scalar(select(func.count()).select_from(ReminderLog))
             assert logged == USERS
 
@@ -132,12 +134,12 @@ class CrashingDispatcher(Dispatcher):
         self.handled = 0
         self.dead = asyncio.Event()
 
-    async def handle(self, claim: Claim, slot: float = 0.0) -> bool:
+    async def handle(self, due: Due, claim: Claim, slot: float = 0.0) -> bool:
         if self.handled >= self.survive:
             self.dead.set()
             await asyncio.Event().wait()  # frozen mid-batch until killed
         self.handled += 1
-        return await super().handle(claim, slot)
+        return await super().handle(due, claim, slot)
 
 
 @pytest.mark.slow
@@ -147,9 +149,9 @@ async def test_an_instance_killed_mid_batch_leaves_nothing_unsent_or_doubled(
 ) -> None:
     clock = ManualClock(START)
     async with instance(postgres_url, stub, clock) as a, instance(postgres_url, stub, clock) as b:
-        await load_due_users(a.db)
-        doomed = CrashingDispatcher(a, a.extras["bot"], concurrency=1, survive=150)
-        survivor = Dispatcher(b, b.extras["bot"])
+        await load_due_users(a[0].db)
+        doomed = CrashingDispatcher(*a, concurrency=1, survive=150)
+        survivor = Dispatcher(*b)
 
         crash = asyncio.create_task(doomed.tick())
         await doomed.dead.wait()

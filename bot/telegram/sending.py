@@ -1,0 +1,284 @@
+"""The one pipeline for what the bot sends on its own schedule: daily reminders, weekly summaries.
+
+claim -> reserve send slots -> prepare -> wait for the slot -> send -> record, and on shutdown
+release what was claimed and not finished. What differs per kind of message (which rows are due,
+what to say, how the schedule moves on) is a :class:`Due`; everything else is here, once:
+
+- **Claims** are leases on ``users`` rows (``users.reminder_claimed_until``, :data:`LEASE`),
+  taken atomically (storage/reminders.py), so any number of instances run the pipeline at once
+  and never claim the same row. A claim whose instance died is retaken after its lease.
+- **Pacing**: all instances reserve their send slots in one token bucket kept in the database
+  (``send_budget``), so together they stay under Telegram's per-token limit.
+- **Prepare before the slot**: everything that can be decided and written before sending is
+  committed before sending, and sends leave at their slots, not at slot + preparation time.
+- **Record after Telegram accepted**: ``reminder_log`` (unique per user, local day and kind)
+  and the next instant, in one small transaction. The one duplicate we accept is a crash
+  between Telegram's answer and that commit (docs/reminders.md).
+- **Failures**: 403 marks the user unreachable; any other failure (after the retries in
+  :mod:`bot.telegram.delivery`), database errors included, releases the claim for the next tick.
+- **Shutdown**: :meth:`Sender.close` starts nothing more (sends waiting for their slot give
+  up); :meth:`Sender.release_claims` then hands back every unfinished claim, of every kind, so
+  another instance (or the next start) sends them at once. Nothing lost, nothing sent twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Protocol
+
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot, InlineKeyboardMarkup, Message
+from telegram.error import TelegramError
+
+from bot import metrics
+from bot.telegram import delivery
+from bot.telegram.services import Services
+from storage import reminders as reminder_store
+from storage import users
+from storage.db import Database
+from storage.models import User
+
+log = logging.getLogger(__name__)
+
+BATCH = 500
+LEASE = timedelta(minutes=2)
+CONCURRENCY = 64
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A user row leased to this instance, and the instant that was due when it was claimed."""
+
+    user_id: int
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """What to send to a claimed user, and the ``reminder_log`` row it becomes once sent."""
+
+    chat_id: int
+    text: str
+    markup: InlineKeyboardMarkup | None
+    kind: str  # reminder_log.kind
+    day: date  # the user's local day
+
+
+class Due(Protocol):
+    """One kind of scheduled message: the parts of the pipeline that differ per kind."""
+
+    @property
+    def what(self) -> str:
+        """How logs name it ("reminder", "weekly summary")."""
+        ...
+
+    async def claim(
+        self, tx: AsyncSession, now: datetime, until: datetime, limit: int
+    ) -> list[tuple[int, datetime]]:
+        """Lease up to ``limit`` due users until ``until``: ``(user_id, due instant)`` each."""
+        ...
+
+    def due_at(self, user: User) -> datetime | None:
+        """The user's due instant now (a claim whose instant moved meanwhile is dropped)."""
+        ...
+
+    async def prepare(
+        self, tx: AsyncSession, user: User, claim: Claim, now: datetime
+    ) -> Outgoing | None:
+        """What to send, or None: nothing to send this time, the schedule moved on and the
+        lease handed back (in ``tx``)."""
+        ...
+
+    def advance(self, user: User, claim: Claim, sent: Outgoing, now: datetime) -> None:
+        """After ``sent`` went out: the user's next instant of this kind."""
+        ...
+
+
+def record_missed(
+    tx: AsyncSession, user: User, claim: Claim, kind: str, day: date, now: datetime
+) -> None:
+    """Too late to be worth sending (the bot was down): logged as missed, never sent."""
+    reminder_store.log_reminder(
+        tx, user.id, day=day, kind=kind, status="missed", due_at=claim.due_at, at=now
+    )
+    metrics.REMINDERS.labels(outcome="missed").inc()
+
+
+async def claim(db: Database, due: Due, now: datetime, limit: int = BATCH) -> list[Claim]:
+    """Atomically lease up to ``limit`` users for whom ``due`` has come."""
+    async with db.transaction() as tx:
+        rows = await due.claim(tx, now, now + LEASE, limit)
+    return [Claim(user_id, due_at) for user_id, due_at in rows]
+
+
+async def release(db: Database, user_ids: Collection[int]) -> None:
+    """Give claims back at once: the next tick of any instance takes them."""
+    async with db.transaction() as tx:
+        await reminder_store.release_claims(tx, user_ids)
+
+
+async def reserve_slots(db: Database, count: int, rate: float) -> float:
+    """Reserve ``count`` send slots in the shared bucket; returns the first slot's epoch time."""
+    step = count / rate
+    now = time.time()
+    async with db.transaction() as tx:
+        end = await reminder_store.reserve_send_time(tx, step, now)
+    return end - step
+
+
+async def backlog_seconds(db: Database) -> float:
+    """How far ahead the shared send budget is booked."""
+    async with db.transaction() as tx:
+        booked = await reminder_store.send_budget_booked_until(tx)
+    return max(0.0, booked - time.time())
+
+
+class Sender:
+    """Runs the pipeline for any :class:`Due`; one per process, safe with many processes."""
+
+    def __init__(self, services: Services, bot: Bot, concurrency: int = CONCURRENCY) -> None:
+        self.services = services
+        self.bot = bot
+        self.rate = services.settings.send_rate_per_second
+        self._gate = asyncio.Semaphore(min(concurrency, services.db.connection_limit))
+        self._held: set[int] = set()  # claimed by this instance and not finished yet
+        self._closing = asyncio.Event()
+
+    @property
+    def closing(self) -> bool:
+        return self._closing.is_set()
+
+    async def run(self, due: Due, limit: int = BATCH) -> int:
+        """Claim one batch of ``due`` and send it at its slots; returns how many were claimed."""
+        if self.closing:
+            return 0
+        db = self.services.db
+        claims = await claim(db, due, self.services.clock.now(), limit)
+        if not claims:
+            return 0
+        self._held.update(c.user_id for c in claims)
+        first = await reserve_slots(db, len(claims), self.rate)
+        await asyncio.gather(
+            *(self._paced(due, c, first + i / self.rate) for i, c in enumerate(claims))
+        )
+        return len(claims)
+
+    async def _paced(self, due: Due, claim: Claim, slot: float) -> None:
+        async with self._gate:
+            if self.closing:
+                return  # shutting down: release_claims() hands the claim back
+            try:
+                if not await self.handle(due, claim, slot):
+                    return  # shutting down before its slot: release_claims() hands it back
+            except (SQLAlchemyError, TelegramError) as exc:  # the database or Telegram, for now
+                log.warning("a %s failed (%s); the claim will be retried", due.what, exc)
+                await release(self.services.db, [claim.user_id])
+            except Exception:
+                log.exception("%s for a user failed; the claim will be retried", due.what)
+                await release(self.services.db, [claim.user_id])
+            self._held.discard(claim.user_id)
+
+    async def handle(self, due: Due, claim: Claim, slot: float = 0.0) -> bool:
+        """Prepare, wait for the send slot, send, record.
+
+        Returns False only when the instance began shutting down before the slot came (the
+        claim stays held for :meth:`release_claims`).
+        """
+        now = self.services.clock.now()
+        outgoing = await self._prepare(due, claim, now)
+        if outgoing is None:
+            return True
+        if not await self._until(slot):
+            return False
+        message = await self._send(due, claim, outgoing)
+        if message is None:
+            return True
+        await self._record(due, claim, outgoing, now, message.message_id)
+        metrics.REMINDERS.labels(outcome="sent").inc()
+        return True
+
+    async def _prepare(self, due: Due, claim: Claim, now: datetime) -> Outgoing | None:
+        async with self.services.db.transaction() as tx:
+            user = await users.load_user(tx, claim.user_id)
+            if user is None:
+                return None  # erased since the claim
+            if due.due_at(user) != claim.due_at:
+                user.reminder_claimed_until = None  # rescheduled since the claim
+                return None
+            return await due.prepare(tx, user, claim, now)
+
+    async def _until(self, slot: float) -> bool:
+        """Wait for a send slot; False when shutting down meanwhile."""
+        delay = slot - time.time()
+        if delay > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), delay)
+        return not self.closing
+
+    async def _send(self, due: Due, claim: Claim, outgoing: Outgoing) -> Message | None:
+        """None unless Telegram accepted it. A 403 marks the user unreachable; any other
+        failure (after the retries in :mod:`bot.telegram.delivery`) releases the claim."""
+        try:
+            return await delivery.send_text(
+                self.bot, outgoing.chat_id, outgoing.text, outgoing.markup
+            )
+        except delivery.Blocked:
+            async with self.services.db.transaction() as tx:
+                await reminder_store.mark_blocked(tx, claim.user_id)
+            metrics.REMINDERS.labels(outcome="blocked").inc()
+            log.info("%s not sent: the user blocked the bot; marked unreachable", due.what)
+        except TelegramError as exc:
+            metrics.REMINDERS.labels(outcome="failed").inc()
+            log.warning("%s not sent (%s); it will be retried", due.what, exc)
+            await release(self.services.db, [claim.user_id])
+        return None
+
+    async def _record(
+        self, due: Due, claim: Claim, sent: Outgoing, now: datetime, message_id: int
+    ) -> None:
+        try:
+            async with self.services.db.transaction() as tx:
+                user = await tx.get(User, claim.user_id)
+                if user is None:
+                    return
+                reminder_store.log_reminder(
+                    tx,
+                    user.id,
+                    day=sent.day,
+                    kind=sent.kind,
+                    status="sent",
+                    due_at=claim.due_at,
+                    at=now,
+                    message_id=message_id,
+                )
+                due.advance(user, claim, sent, now)
+                user.reminder_claimed_until = None
+        except IntegrityError:
+            log.error(
+                "%s for %s/%s was already recorded: a duplicate was sent",
+                due.what,
+                sent.day,
+                sent.kind,
+            )
+
+    def close(self) -> None:
+        """Start no more sends: messages still waiting for their slot give up at once."""
+        self._closing.set()
+
+    async def release_claims(self) -> int:
+        """Give back this instance's unfinished claims so another instance sends them now.
+
+        Call after :meth:`close` and after the job running the pipeline has stopped;
+        otherwise the lease would keep those users waiting until it expires (``LEASE``).
+        """
+        held, self._held = self._held, set()
+        if held:
+            await release(self.services.db, held)
+        return len(held)
