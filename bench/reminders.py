@@ -52,6 +52,7 @@ from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.stub.faults import RateLimits
 from bot.stub.server import BotApiStub
+from bot.telegram import sending
 from bot.telegram.reminders import Dispatcher, claim_due
 from bot.telegram.services import SERVICES_KEY, Services
 from storage.db import Database
@@ -125,10 +126,7 @@ async def measure_claims(database: Database, point: Point, times: int) -> None:
         claimed[:] = [c.user_id for c in claims]
 
     async def release() -> None:
-        async with database.transaction() as tx:
-            await tx.execute(
-                update(User).where(User.id.in_(claimed)).values(reminder_claimed_until=None)
-            )
+        await sending.release(database, claimed)
 
     samples = []
     for _ in range(times):
