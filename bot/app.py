@@ -163,9 +163,28 @@ def build_application(
     app.add_handler(TypeHandler(Update, chats.outside_private_chat), group=-1)
     # Group 0: the user's own private chat. A block or unblock of the bot.
     app.add_handler(ChatMemberHandler(chats.on_my_chat_member, ChatMemberHandler.MY_CHAT_MEMBER))
-    # Commands, each to its flow.
-    for name in commands.BODIES:
-        app.add_handler(CommandHandler(name, commands.command(name), filters=new_message))
+    # Commands (handlers/commands.py), each to its flow.
+    # Getting started and help.
+    app.add_handler(CommandHandler("start", commands.start, filters=new_message))
+    app.add_handler(CommandHandler("help", commands.help_command, filters=new_message))
+    # The day's session and the exercise library.
+    app.add_handler(CommandHandler("today", commands.today, filters=new_message))
+    app.add_handler(CommandHandler("exercises", commands.exercises, filters=new_message))
+    app.add_handler(CommandHandler("exercise", commands.exercise, filters=new_message))
+    # Progress and symptoms.
+    app.add_handler(CommandHandler("progress", commands.progress, filters=new_message))
+    app.add_handler(CommandHandler("symptoms", commands.symptoms, filters=new_message))
+    # The program: pause, resume, reminders and settings.
+    app.add_handler(CommandHandler("pause", commands.pause, filters=new_message))
+    app.add_handler(CommandHandler("resume", commands.resume_command, filters=new_message))
+    app.add_handler(CommandHandler("remind", commands.remind, filters=new_message))
+    app.add_handler(CommandHandler("settings", commands.settings_command, filters=new_message))
+    # The user's data.
+    app.add_handler(CommandHandler("export", commands.export, filters=new_message))
+    app.add_handler(CommandHandler("privacy", commands.privacy, filters=new_message))
+    app.add_handler(CommandHandler("delete", commands.delete, filters=new_message))
+    # Operators' counts (BACKSTEP_ADMIN_IDS; not in the menu).
+    app.add_handler(CommandHandler("stats", commands.stats, filters=new_message))
     # Button taps, typed answers and shared locations go to the dialog the user is in.
     app.add_handler(CallbackQueryHandler(dispatch.on_callback))
     app.add_handler(MessageHandler(new_message & filters.LOCATION, dispatch.on_location))

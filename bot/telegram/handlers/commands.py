@@ -1,14 +1,28 @@
-"""Slash commands. Each is one turn that starts or shows a flow; no logic of its own."""
+"""Slash commands. Each is one turn that starts or shows a flow; no logic of its own.
+
+Each command is a plainly named function here, written as a turn body ``(turn, update)`` and
+made a PTB callback by :func:`command`; bot/app.py registers each one by name
+(``CommandHandler("today", commands.today, ...)``). Where the command's name is taken (a
+builtin, or the flow module it opens), the function is ``<name>_command``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
+from functools import wraps
+from typing import Any
+
 from telegram import Update
-from telegram.ext import ContextTypes
 
 from bot.content.texts import t
+from bot.program import lifecycle
 from bot.telegram.flows import erase, onboarding, registry, resume, screen, session, settings
-from bot.telegram.handlers import admin, data, library, progress
-from bot.telegram.turn import Turn, run_turn
+from bot.telegram.handlers import admin, data, library
+from bot.telegram.handlers import progress as progress_view
+from bot.telegram.services import BotContext
+from bot.telegram.turn import Body, Turn, run_turn
+
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 
 # Commands published in the client's menu (setMyCommands), in menu order; their one-line
 # descriptions are the texts ``menu.<command>``.
@@ -29,44 +43,66 @@ MENU = (
 )
 
 
+def command(body: Body) -> Callback:
+    """The PTB callback running ``body`` as one turn."""
+
+    @wraps(body)
+    async def handle(update: Update, context: BotContext) -> None:
+        await run_turn(update, context, body)
+
+    return handle
+
+
 def _onboarded(turn: Turn) -> bool:
-    if turn.user.consent_at is None or turn.user.status in ("refused", "onboarding"):
+    if not lifecycle.is_onboarded(turn.user):
         turn.say(t("not_started"))
         return False
     return True
 
 
-async def _start(turn: Turn, update: Update) -> None:
+def _argument(update: Update) -> str:
+    text = update.message.text if update.message and update.message.text else ""
+    return text.partition(" ")[2]
+
+
+@command
+async def start(turn: Turn, update: Update) -> None:
     user = turn.user
     name = update.effective_user.first_name if update.effective_user else ""
+    onboarding_now = lifecycle.status_of(user) is lifecycle.Status.ONBOARDING
     if user.consent_at is None:
         await onboarding.begin(turn, name)
-    elif user.status == "onboarding" and (flow := registry.get(turn.dialog.flow)):
+    elif onboarding_now and (flow := registry.get(turn.dialog.flow)):
         await flow.prompt(turn)
-    elif user.status == "onboarding":
+    elif onboarding_now:
         await onboarding.after_screen(turn)
     else:
         turn.say(t("welcome_back"))
 
 
-async def _today(turn: Turn, update: Update) -> None:
+@command
+async def today(turn: Turn, update: Update) -> None:
     if _onboarded(turn):
         await session.begin(turn)
 
 
-async def _help(turn: Turn, update: Update) -> None:
+@command
+async def help_command(turn: Turn, update: Update) -> None:
     turn.say(t("help"))
 
 
-async def _exercises(turn: Turn, update: Update) -> None:
+@command
+async def exercises(turn: Turn, update: Update) -> None:
     library.show_library(turn)
 
 
-async def _exercise(turn: Turn, update: Update) -> None:
+@command
+async def exercise(turn: Turn, update: Update) -> None:
     library.show_exercise(turn, _argument(update))
 
 
-async def _symptoms(turn: Turn, update: Update) -> None:
+@command
+async def symptoms(turn: Turn, update: Update) -> None:
     if turn.user.consent_at is None:
         turn.say(t("not_started"))
         return
@@ -79,69 +115,43 @@ async def _symptoms_clear(turn: Turn) -> None:
     turn.say(t("symptoms_none"))
 
 
-def _argument(update: Update) -> str:
-    text = update.message.text if update.message and update.message.text else ""
-    return text.partition(" ")[2]
-
-
-async def _settings(turn: Turn, update: Update) -> None:
+@command
+async def settings_command(turn: Turn, update: Update) -> None:
     if _onboarded(turn):
         await settings.begin(turn)
 
 
-async def _remind(turn: Turn, update: Update) -> None:
+@command
+async def remind(turn: Turn, update: Update) -> None:
     if _onboarded(turn):
         await settings.begin(turn, "time")
 
 
-async def _pause(turn: Turn, update: Update) -> None:
+@command
+async def pause(turn: Turn, update: Update) -> None:
     if _onboarded(turn):
         await resume.pause(turn, _argument(update))
 
 
-async def _resume(turn: Turn, update: Update) -> None:
+@command
+async def resume_command(turn: Turn, update: Update) -> None:
     if turn.user.consent_at is None:
         turn.say(t("not_started"))
     else:
         await resume.begin(turn)
 
 
-async def _delete(turn: Turn, update: Update) -> None:
+@command
+async def delete(turn: Turn, update: Update) -> None:
     await erase.begin(turn)
 
 
-async def _unknown(turn: Turn, update: Update) -> None:
+progress = command(progress_view.show_progress)
+export = command(data.export_data)
+privacy = command(data.privacy)
+stats = command(admin.stats)  # operators only (BACKSTEP_ADMIN_IDS); not in the menu
+
+
+@command
+async def unknown(turn: Turn, update: Update) -> None:
     turn.say(t("unknown_command"))
-
-
-BODIES = {
-    "start": _start,
-    "today": _today,
-    "help": _help,
-    "exercises": _exercises,
-    "exercise": _exercise,
-    "symptoms": _symptoms,
-    "settings": _settings,
-    "remind": _remind,
-    "pause": _pause,
-    "resume": _resume,
-    "progress": progress.show_progress,
-    "export": data.export_data,
-    "privacy": data.privacy,
-    "delete": _delete,
-    "stats": admin.stats,
-}
-
-
-def command(name: str):  # type: ignore[no-untyped-def]
-    body = BODIES[name]
-
-    async def handle(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        await run_turn(update, context, body)
-
-    handle.__name__ = f"command_{name}"
-    return handle
-
-
-async def unknown(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    await run_turn(update, context, _unknown)
