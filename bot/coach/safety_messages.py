@@ -15,7 +15,10 @@ from typing import Any, Final
 import yaml
 
 from bot.coach.safety import (
+    MINIMAL_IMPORTANT_CHANGE,
+    NEWS_CODES,
     SCREEN_QUESTIONS,
+    TOO_HIGH_TO_EXERCISE,
     Code,
     Decision,
     Level,
@@ -53,7 +56,12 @@ def _flat_keys(data: Mapping[str, Any], prefix: str = "") -> set[str]:
 
 
 def _required_keys() -> set[str]:
-    reason_keys = {f"reasons.{code.value}" for code in Code if code is not Code.NOT_SETTLED}
+    reason_keys = {
+        f"reasons.{code.value}"
+        for code in Code
+        if code is not Code.NOT_SETTLED and code not in NEWS_CODES
+    }
+    news_keys = {f"news.{code.value}" for code in NEWS_CODES}
     return {
         "call.operator",
         "call.fallback",
@@ -64,6 +72,8 @@ def _required_keys() -> set[str]:
         "caution_action.too_hard_many",
         "caution_action.ease",
         "good_news",
+        "too_high_to_exercise",
+        "reasons.after_session_pain_rise",
         "bullet",
         "baseline.start",
         "baseline.recent",
@@ -73,6 +83,7 @@ def _required_keys() -> set[str]:
         "reasons.not_settled_scores",
         "reasons.not_settled_worse",
         *reason_keys,
+        *news_keys,
         *(f"reach.{reach.name.lower()}" for reach in Reach),
         *(f"symptoms.{symptom.value}" for symptom in Symptom),
         *(question.key for question in SCREEN_QUESTIONS),
@@ -115,9 +126,11 @@ def render(
 ) -> str:
     """The message for ``decision``; an empty string when there is nothing to say.
 
-    EMERGENCY names only the emergency symptoms, so nothing distracts from "go now". PHYSICIAN
-    lists every reason. CAUTION lists its reasons and says what will be eased. NONE has a line
-    only when there is good news (pain centralising).
+    EMERGENCY names only the emergency reasons, so nothing distracts from "go now". PHYSICIAN
+    lists every reason. CAUTION lists its reasons and says what will be eased. NONE speaks only
+    when there is good news (``decision.news``: centralising, or improved by the minimal
+    important change); callers must call ``render`` for NONE decisions too, or the good news is
+    lost. A caution or worse never adds good news: one voice per reply.
     """
     names = exercise_names or {}
     call = emergency_call(emergency_number)
@@ -128,7 +141,28 @@ def render(
         return _fit("physician", list(decision.reasons), names, call=call)
     if decision.level is Level.CAUTION:
         return _fit("caution", list(decision.reasons), names, action=_action(decision, names))
-    return text("good_news") if decision.good_news else ""
+    return good_news(decision)
+
+
+def good_news(decision: Decision) -> str:
+    """The good-news lines of ``decision`` (empty when it has none)."""
+    lines = [news_sentence(r) for r in decision.news]
+    if not lines and decision.good_news:
+        lines = [text("news.centralised")]
+    if not lines:
+        return ""
+    return text("good_news", news="\n".join(lines))
+
+
+def news_sentence(reason: Reason) -> str:
+    """One piece of good news in plain words."""
+    return text(f"news.{reason.code}", **dict(reason.detail))
+
+
+def too_high_to_exercise(score: int) -> str:
+    """What ``/today`` says before a session when ``safety.too_high_to_exercise(score)``: the
+    pain is too high to start the exercises; the gentle option is offered instead."""
+    return text("too_high_to_exercise", score=score, limit=TOO_HIGH_TO_EXERCISE)
 
 
 def _fit(template: str, reasons: list[Reason], names: Mapping[str, str], **values: str) -> str:
@@ -178,14 +212,22 @@ def reason_sentence(reason: Reason, exercise_names: Mapping[str, str] | None = N
     if code in (Code.PAIN_SPREAD, Code.PAIN_SPREADING):
         values["from"] = text(f"reach.{d['from']}")
         values["to"] = text(f"reach.{d['to']}")
+    if code in NEWS_CODES:
+        return news_sentence(reason)
     if code is Code.SEVERE_LEG_PAIN:
         values["reach"] = text(f"reach.{d['reach']}")
     if code in (Code.EXERCISE_PAIN, Code.AFTER_SESSION_PAIN):
         values["exercise"] = _exercise_name(d.get("exercise"), names)
     key = f"reasons.{code.value}"
+    if code is Code.AFTER_SESSION_PAIN and isinstance(d.get("before"), int):
+        key = "reasons.after_session_pain_rise"
     if code is Code.NOT_SETTLED:
         before, morning = d.get("before"), d.get("morning")
-        if isinstance(before, int) and isinstance(morning, int) and morning > before:
+        if (
+            isinstance(before, int)
+            and isinstance(morning, int)
+            and morning - before >= MINIMAL_IMPORTANT_CHANGE
+        ):
             key = "reasons.not_settled_scores"
         elif d.get("settled") == "worse":
             key = "reasons.not_settled_worse"

@@ -9,7 +9,7 @@ story is the one just received (``new``) and the assessment happens the moment i
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -100,6 +100,8 @@ class Story:
     new: object = _LAST  # the last report, unless a SymptomAnswer/None is given
     now: datetime | None = None
     ids: dict[int, int] = field(default_factory=dict)
+    open_level: Level = Level.NONE
+    resumed_at: datetime | None = None
 
     def run(self) -> Decision:
         reports = [_with_id(r, i + 1) for i, r in enumerate(self.reports)]
@@ -112,6 +114,8 @@ class Story:
             reports=reports,
             symptoms=self.symptoms,
             past_cautions=self.cautions,
+            open_level=self.open_level,
+            resumed_at=self.resumed_at,
         )
         times = [r.at for r in reports] + [a.at for a in self.symptoms]
         now = self.now or (new.at if new is not None else max(times))
@@ -119,15 +123,7 @@ class Story:
 
 
 def _with_id(report: PainReport, report_id: int) -> PainReport:
-    return PainReport(
-        report.at,
-        report.score,
-        report.kind,
-        report.reach,
-        report.exercise_id,
-        report.settled,
-        report_id,
-    )
+    return replace(report, id=report_id)
 
 
 def row(
@@ -162,20 +158,36 @@ STORIES = [
         Story(checkins(1, 4, 4)), N),
     row("baseline 5, check-ins 7 and 7 -> physician (exactly 2 points, 40%)",
         Story(checkins(1, 7, 7), baseline=5), P, {Code.PAIN_WORSE}),
-    row("baseline 6, check-ins 8 and 8 -> physician (2 points, 33%)",
-        Story(checkins(1, 8, 8), baseline=6), P, {Code.PAIN_WORSE}),
-    row("baseline 7, check-ins 9 and 9 -> nothing (2 points but only 29%)",
-        Story(checkins(1, 9, 9), baseline=7), N),
+    row("baseline 6, check-ins 8 and 8 -> physician (2 points, 33%; and severe, persisting)",
+        Story(checkins(1, 8, 8), baseline=6), P, {Code.PAIN_WORSE, Code.SEVERE_PAIN}),
+    row("baseline 4, check-ins 6 and 6 -> physician (2 points, 50%)",
+        Story(checkins(1, 6, 6), baseline=4), P, {Code.PAIN_WORSE}),
+    row("baseline 7, check-ins 9 and 9 -> physician: not 30% worse, but severe and persisting",
+        Story(checkins(1, 9, 9), baseline=7), P, {Code.SEVERE_PAIN}),
+    row("baseline 7, a single check-in of 9 -> nothing yet (29%, and one day)",
+        Story(checkins(1, 9), baseline=7), N),
     row("baseline 7, a single check-in of 10 -> physician (3 points, 43%)",
         Story(checkins(1, 10), baseline=7), P, {Code.PAIN_JUMP}),
     row("baseline 8, check-ins 10 and 10 -> physician (top of the scale counts as 30%)",
-        Story(checkins(1, 10, 10), baseline=8), P, {Code.PAIN_WORSE}),
+        Story(checkins(1, 10, 10), baseline=8), P, {Code.PAIN_WORSE, Code.SEVERE_PAIN}),
     row("baseline 8, a single check-in of 10 -> nothing yet (2 points need confirming)",
         Story(checkins(1, 10), baseline=8), N),
-    row("baseline 9, check-ins 10 and 10 -> nothing, one point short",
-        Story(checkins(1, 10, 10), baseline=9), N),
-    row("baseline 10, check-ins of 10 -> nothing, pain cannot rise above the top",
-        Story(checkins(1, 10, 10, 10), baseline=10), N),
+    row("baseline 9, check-ins 10 and 10 -> physician: one point short of worse, but severe",
+        Story(checkins(1, 10, 10), baseline=9), P, {Code.SEVERE_PAIN}),
+    row("baseline 10, check-ins of 10 -> physician: pain cannot rise, but it persists at the top",
+        Story(checkins(1, 10, 10, 10), baseline=10), P, {Code.SEVERE_PAIN}),
+    row("onboarded at 10 (stored), next day 10 -> physician on the first check-in",
+        Story([PainReport(day(0), 10, ReportKind.ONBOARDING), checkin(1, 10)], baseline=10), P,
+        {Code.SEVERE_PAIN}),
+    row("baseline 7, check-ins 8 then 7 -> nothing, severe on one day only",
+        Story(checkins(1, 8, 7), baseline=7), N),
+    row("baseline 7, check-ins 8, 7, 8 -> nothing, the two 8s are not consecutive days",
+        Story(checkins(1, 8, 7, 8), baseline=7), N),
+    row("baseline 7, check-in 8, a day missed, check-in 8 -> physician (consecutive days with "
+        "a report)",
+        Story(checkins(1, 8, None, 8), baseline=7), P, {Code.SEVERE_PAIN}),
+    row("baseline 7, 8 at the check-in and 8 before the session the same day -> nothing, one day",
+        Story([checkin(1, 8), before(1, 8)], baseline=7), N),
     row("baseline 0, check-ins 2 and 2 -> physician (any rise from 0 is over 30%)",
         Story(checkins(1, 2, 2), baseline=0), P, {Code.PAIN_WORSE}),
     row("baseline 0, check-ins 1 and 1 -> nothing, one point short",
@@ -184,8 +196,14 @@ STORIES = [
         Story(checkins(1, 3), baseline=0), P, {Code.PAIN_JUMP}),
     row("baseline 3, check-in 5, three days missed, check-in 5 -> physician",
         Story(checkins(1, 5, None, None, None, 5)), P, {Code.PAIN_WORSE}),
-    row("baseline 3, check-in 5 then 5 just before the session -> physician (resting pain)",
-        Story([checkin(1, 5), before(1, 5)]), P, {Code.PAIN_WORSE}),
+    row("baseline 3, check-in 5 then 5 just before the session -> nothing: one day, not two",
+        Story([checkin(1, 5), before(1, 5)]), N),
+    row("baseline 3, check-in 5 stored as check-in and next-morning, 5 before the session -> "
+        "nothing: one day",
+        Story([checkin(1, 5), next_morning(1, 5, Settled.YES), before(1, 5)]), N),
+    row("baseline 3, check-in 4, then 5 before the session, next day 5 -> physician (the day's "
+        "highest resting score counts)",
+        Story([checkin(1, 4), before(1, 5), checkin(2, 5)]), P, {Code.PAIN_WORSE}),
     row("baseline 3, check-in 5, then 5 during an exercise -> nothing (exercise pain is not rest)",
         Story([checkin(1, 5), during(1, 5, "wall_sit")]), N),
     row("improving: baseline 6, check-ins 5, 4, 3, 2 -> nothing",
@@ -247,12 +265,12 @@ STORIES = [
         Story([checkin(1, 6)], symptoms=[says(0, Symptom.BOTH_LEGS)]), E,
         {Code.EMERGENCY_SYMPTOM, Code.PAIN_JUMP}),
     # --- severe leg pain that isn't improving ------------------------------------------------
-    row("week 7, leg pain 8 reaching below the knee all week -> physician",
-        Story(checkins(43, 8, 8, 8, 8, 8), baseline=8, reach=K), P, {Code.SEVERE_LEG_PAIN}),
+    row("week 7, leg pain 7 reaching below the knee all week -> physician",
+        Story(checkins(43, 7, 7, 7, 7, 7), baseline=7, reach=K), P, {Code.SEVERE_LEG_PAIN}),
     row("week 5, the same severe leg pain -> nothing yet (too early to judge)",
-        Story(checkins(29, 8, 8, 8, 8, 8), baseline=8, reach=K), N),
-    row("week 7, pain 8 but only in the back -> nothing (not leg pain)",
-        Story(checkins(43, 8, 8, 8, 8, 8), baseline=8, reach=BK), N),
+        Story(checkins(29, 7, 7, 7, 7, 7), baseline=7, reach=K), N),
+    row("week 7, pain 7 but only in the back -> nothing (not leg pain)",
+        Story(checkins(43, 7, 7, 7, 7, 7), baseline=7, reach=BK), N),
     row("week 7, leg pain down from 8 to 5 -> nothing",
         Story(checkins(43, 5, 5, 5, 5, 5), baseline=8, reach=K), N),
     # --- the pain-monitoring model (cautions) -------------------------------------------------
@@ -267,9 +285,26 @@ STORIES = [
         {Code.NOT_SETTLED}),
     row("next morning: 'worse' -> caution",
         Story([before(1, 3), next_morning(2, 3, Settled.WORSE)]), C, {Code.NOT_SETTLED}),
-    row("next morning 4, above the before-session 3, though the user says settled -> caution",
-        Story([before(1, 3), after(1, 4), next_morning(2, 4, Settled.YES)]), C,
+    row("next morning 4, one point above the before-session 3, user says settled -> nothing "
+        "(noise, and the user's answer counts)",
+        Story([before(1, 3), after(1, 4), next_morning(2, 4, Settled.YES)]), N),
+    row("next morning 5, two points above the before-session 3, user says settled -> caution",
+        Story([before(1, 3), after(1, 4), next_morning(2, 5, Settled.YES)]), C,
         {Code.NOT_SETTLED}),
+    row("after the session 6, before it 6 -> nothing: the session did not raise the pain",
+        Story([before(1, 6), after(1, 6)], baseline=6), N),
+    row("after the session 6, before it 5 -> nothing: a one-point wobble",
+        Story([before(1, 5), after(1, 6)], baseline=5), N),
+    row("after the session 6, before it 4 -> caution (above 5 and 2 points up)",
+        Story([before(1, 4), after(1, 6)], baseline=4), C, {Code.AFTER_SESSION_PAIN}),
+    row("after-session 7 linked by session id to its before 6, not to a later before 3 -> nothing",
+        Story([PainReport(day(1, 9), 6, ReportKind.BEFORE_SESSION, session_id=1),
+               PainReport(day(1, 10), 3, ReportKind.BEFORE_SESSION, session_id=2),
+               PainReport(day(1, 11), 7, ReportKind.AFTER_SESSION, session_id=1)], baseline=6),
+        N),
+    row("two cautions earlier the same day and one now -> caution only (one day, not three)",
+        Story([before(10, 3), during(10, 6, "bridge")], cautions=[day(10, 18), day(10, 18)]), C,
+        {Code.EXERCISE_PAIN}, {"bridge"}),
     row("next morning back at the before-session level -> nothing",
         Story([before(1, 3), after(1, 5), next_morning(2, 3, Settled.YES)]), N),
     row("morning pain up a point week on week (2s, then 3s) -> caution",
@@ -282,6 +317,16 @@ STORIES = [
     row("two cautions weeks ago and one now -> caution only",
         Story([before(30, 3), during(30, 6, "bridge")], cautions=[day(3), day(8)]), C,
         {Code.EXERCISE_PAIN}, {"bridge"}),
+    row("an emergency is open; a checklist ticks only a physician symptom -> still emergency",
+        Story(new=says(3, Symptom.NIGHT_PAIN), symptoms=[says(3, Symptom.NIGHT_PAIN)],
+              open_level=E), E, {Code.EMERGENCY_OPEN, Code.PHYSICIAN_SYMPTOM}),
+    row("an emergency is open; an ordinary check-in -> still emergency",
+        Story(checkins(3, 3), open_level=E), E, {Code.EMERGENCY_OPEN}),
+    row("a physician pause is open; exercise pain 6 -> physician, never a caution",
+        Story([before(3, 3), during(3, 6, "bridge")], open_level=P), P,
+        {Code.PHYSICIAN_OPEN, Code.EXERCISE_PAIN}, {"bridge"}),
+    row("resumed after review on day 3: the 8 of day 2 is not judged again with day 4's 8",
+        Story(checkins(1, 8, 8) + checkins(4, 8), baseline=8, resumed_at=day(3)), N),
     row("two recent cautions but nothing new -> nothing",
         Story(checkins(10, 3), cautions=[day(3), day(8)]), N),
     # --- calling conventions ----------------------------------------------------------------
@@ -468,7 +513,7 @@ def test_physician_message_says_see_your_physician_with_each_reason_and_what_to_
 
     assert "please see your physician" in message.lower()
     assert "You told me about pain at night that doesn't ease when you rest." in message
-    assert "Your pain was 5/10 and then 5/10 on your last two check-ins" in message
+    assert "Your pain was 5/10 and then 5/10 on your last two days with a check-in" in message
     assert "up from about 3/10 when you started" in message
     assert "Keep moving gently" in message
     assert "Stop any exercise that makes your pain worse" in message
