@@ -35,6 +35,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bot.coach.catalog import Catalog, Exercise, amount_at, clamp_notch, placeholders
 from bot.coach.program import ExerciseLevel
+from bot.coach.safety import Level
 
 #: Highest pain (0-10) during an exercise that still counts as acceptable.
 PAIN_LIMIT = 5
@@ -56,6 +57,7 @@ Reason = Literal[
     "not_settled",  # stay: the pain had not settled by the next morning
     "waiting_for_morning",  # stay: the newest session's next morning is not known yet
     "no_pain_report",  # stay: the newest session has no pain score
+    "held_back",  # stay: it would have gone up, but the turn (or day) had a safety caution
 ]
 
 
@@ -181,6 +183,23 @@ def decide(
     return Change("stay", current, current, _why_stay(run))
 
 
+def one_voice(level: Level, changes: Sequence[Change]) -> tuple[Change, ...]:
+    """The changes a turn may make and say, given the highest safety level of that turn.
+
+    One voice per reply: at ``Level.CAUTION`` or worse nothing goes up. Each "up" becomes a
+    "stay" at the level it started from: ``"held_back"`` after a caution, ``"paused"`` at
+    PHYSICIAN or EMERGENCY. "down" and "stay" pass unchanged (easing off is always safe).
+    Callers pass the highest level decided in the turn, or that day if a caution was already
+    recorded earlier the same day, and store only what this returns.
+    """
+    if level < Level.CAUTION:
+        return tuple(changes)
+    why: Reason = "held_back" if level is Level.CAUTION else "paused"
+    return tuple(
+        Change("stay", c.before, c.before, why) if c.direction == "up" else c for c in changes
+    )
+
+
 # --------------------------------------------------------------------------- wording
 
 
@@ -211,6 +230,7 @@ class _StayTexts(_Strict):
     not_settled: _Sentence
     waiting_for_morning: _Sentence
     no_pain_report: _Sentence
+    held_back: _Sentence
 
 
 class ProgressionTexts(_Strict):

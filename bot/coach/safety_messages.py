@@ -7,7 +7,7 @@ The texts never diagnose; see the rules at the top of safety.yaml.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from functools import cache
 from importlib.resources import files
 from typing import Any, Final
@@ -71,6 +71,8 @@ def _required_keys() -> set[str]:
         "caution_action.too_hard",
         "caution_action.too_hard_many",
         "caution_action.ease",
+        "caution_action.left_out",
+        "caution_action.left_out_many",
         "good_news",
         "too_high_to_exercise",
         "reasons.after_session_pain_rise",
@@ -123,6 +125,7 @@ def render(
     emergency_number: str | None = None,
     *,
     exercise_names: Mapping[str, str] | None = None,
+    at_easiest: Collection[str] = (),
 ) -> str:
     """The message for ``decision``; an empty string when there is nothing to say.
 
@@ -131,6 +134,10 @@ def render(
     when there is good news (``decision.news``: centralising, or improved by the minimal
     important change); callers must call ``render`` for NONE decisions too, or the good news is
     lost. A caution or worse never adds good news: one voice per reply.
+
+    ``at_easiest`` are the exercise ids among ``decision.too_hard`` that are already at their
+    easiest step (progression said ``at_easiest``): the caution says they are left out rather
+    than promising an easier version.
     """
     names = exercise_names or {}
     call = emergency_call(emergency_number)
@@ -140,7 +147,8 @@ def render(
     if decision.level is Level.PHYSICIAN:
         return _fit("physician", list(decision.reasons), names, call=call)
     if decision.level is Level.CAUTION:
-        return _fit("caution", list(decision.reasons), names, action=_action(decision, names))
+        action = _action(decision, names, frozenset(at_easiest))
+        return _fit("caution", list(decision.reasons), names, action=action)
     return good_news(decision)
 
 
@@ -190,12 +198,21 @@ def _join(items: list[str]) -> str:
     return f"{', '.join(items[:-1])} and {items[-1]}"
 
 
-def _action(decision: Decision, names: Mapping[str, str]) -> str:
-    if decision.too_hard:
-        exercises = [_exercise_name(e, names) for e in sorted(decision.too_hard)]
+def _action(decision: Decision, names: Mapping[str, str], at_easiest: frozenset[str]) -> str:
+    if not decision.too_hard:
+        return text("caution_action.ease")
+    lines: list[str] = []
+    easier = sorted(decision.too_hard - at_easiest)
+    if easier:
+        exercises = [_exercise_name(e, names) for e in easier]
         key = "caution_action.too_hard" if len(exercises) == 1 else "caution_action.too_hard_many"
-        return text(key, exercises=_join(exercises))
-    return text("caution_action.ease")
+        lines.append(text(key, exercises=_join(exercises)))
+    lowest = sorted(decision.too_hard & at_easiest)
+    if lowest:
+        exercises = [_exercise_name(e, names) for e in lowest]
+        key = "caution_action.left_out" if len(exercises) == 1 else "caution_action.left_out_many"
+        lines.append(text(key, exercises=_join(exercises)))
+    return "\n".join(lines)
 
 
 def reason_sentence(reason: Reason, exercise_names: Mapping[str, str] | None = None) -> str:

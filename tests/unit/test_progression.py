@@ -281,6 +281,7 @@ def test_each_change_is_explained_in_one_line(change: Change, sentence: str) -> 
         "not_settled",
         "waiting_for_morning",
         "no_pain_report",
+        "held_back",
     ],
 )
 def test_every_reason_to_stay_has_its_own_line(reason: str) -> None:
@@ -302,3 +303,22 @@ def test_a_therapist_only_technique_has_no_progression() -> None:
 def test_an_unknown_exercise_is_a_key_error() -> None:
     with pytest.raises(KeyError):
         decide(CATALOG, at("moon_walk", 0), [], paused=False)
+
+
+# ---- one voice per reply -----------------------------------------------------------------------
+
+
+def test_one_voice_holds_every_up_back_at_a_caution_or_worse() -> None:
+    from bot.coach.progression import one_voice
+    from bot.coach.safety import Level
+
+    up = Change("up", at("bird_dog", 0), at("bird_dog", 1), "went_well_twice")
+    down = Change("down", at("wall_sit", 1), at("wall_sit", 0), "pain_over_limit")
+    stay = Change("stay", at("clamshell", 0), at("clamshell", 0), "one_good_session")
+
+    assert one_voice(Level.NONE, [up, down, stay]) == (up, down, stay)
+    held = one_voice(Level.CAUTION, [up, down, stay])
+    assert held == (Change("stay", up.before, up.before, "held_back"), down, stay)
+    assert "goes up" not in explain(CATALOG, held[0]).replace("goes up again", "")
+    for level in (Level.PHYSICIAN, Level.EMERGENCY):
+        assert one_voice(level, [up])[0].reason == "paused"

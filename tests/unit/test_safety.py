@@ -604,3 +604,55 @@ def test_a_not_settled_reason_reads_right_for_each_answer() -> None:
 def test_the_emergency_call_phrase() -> None:
     assert emergency_call(" 144 ") == "call 144"
     assert "112 in Europe" in emergency_call(None)
+
+
+def test_a_caution_for_an_exercise_at_its_easiest_step_says_it_is_left_out() -> None:
+    decision = Story([before(1, 3), during(1, 7, "bird_dog")]).run()
+
+    message = render(
+        decision, None, exercise_names={"bird_dog": "Bird-dog"}, at_easiest={"bird_dog"}
+    )
+    assert "Bird-dog is already at its easiest step" in message
+    assert "easier version" not in message
+
+
+def test_good_news_is_said_at_level_none_and_never_beside_a_caution() -> None:
+    improved = Story(checkins(1, 4), baseline=6).run()
+    assert improved.level is Level.NONE
+    assert [r.code for r in improved.news] == [Code.IMPROVED]
+    assert "down to 4/10, from 6/10" in render(improved, None)
+    # Said on the day it becomes true, not again while it stays true.
+    assert Story(checkins(1, 4, 4), baseline=6).run().news == ()
+    caution = Story([checkin(1, 3, BK), before(1, 3), during(1, 6, "bridge")]).run()
+    assert "Good sign" not in render(caution, None)
+
+
+def test_too_high_to_exercise_starts_at_eight() -> None:
+    from bot.coach import safety, safety_messages
+
+    assert [s for s in range(11) if safety.too_high_to_exercise(s)] == [8, 9, 10]
+    assert "9/10" in safety_messages.too_high_to_exercise(9)
+
+
+def test_a_checklist_records_only_what_was_ticked() -> None:
+    from bot.coach.safety import checklist_answers
+
+    answers = checklist_answers(day(3), [Symptom.NIGHT_PAIN])
+    assert answers == (SymptomAnswer(day(3), Symptom.NIGHT_PAIN, True),)
+    # An earlier emergency "yes" is not cleared by a checklist that did not tick it.
+    history = History(
+        3, Reach.BUTTOCK, START, [], symptoms=[says(1, Symptom.BLADDER_BOWEL), *answers]
+    )
+    assert assess(history, day(3, 13), answers[0]).level is Level.EMERGENCY
+
+
+def test_combine_speaks_with_the_most_urgent_voice() -> None:
+    from bot.coach.safety import combine
+
+    caution = Story([before(1, 3), during(1, 6, "bridge")]).run()
+    physician = Story(checkins(1, 6)).run()
+    both = combine([caution, physician])
+    assert both.level is Level.PHYSICIAN
+    assert both.codes == caution.codes | physician.codes
+    assert both.too_hard == {"bridge"}
+    assert combine([]).level is Level.NONE
