@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -74,4 +75,35 @@ async def release_alert(tx: AsyncSession, escalation_id: int) -> None:
 async def alert_sent(tx: AsyncSession, escalation_id: int) -> None:
     await tx.execute(
         update(Escalation).where(Escalation.id == escalation_id).values(alert_due=False)
+    )
+
+
+def add_escalation(
+    tx: AsyncSession,
+    user_id: int,
+    *,
+    at: datetime,
+    level: int,
+    reasons: list[dict[str, Any]],
+    report_ids: list[int],
+    alert_due: bool,
+) -> Escalation:
+    row = Escalation(
+        user_id=user_id,
+        at=at,
+        level=level,
+        reasons=reasons,
+        report_ids=report_ids,
+        alert_due=alert_due,
+    )
+    tx.add(row)
+    return row
+
+
+async def resolve_open(tx: AsyncSession, user_id: int, at: datetime) -> None:
+    """A clinician cleared the user: their open escalations are resolved as of ``at``."""
+    await tx.execute(
+        update(Escalation)
+        .where(Escalation.user_id == user_id, Escalation.resolved_at.is_(None))
+        .values(resolved_at=at)
     )

@@ -124,7 +124,8 @@ class Dialog(Base):
     step: Mapped[str] = mapped_column(String(32), default="")
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     version: Mapped[int] = mapped_column(Integer, default=0)
-    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    # The dialog's live card: the one message whose buttons still work (None: no such card).
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
 
     user: Mapped[User] = relationship(back_populates="dialog")

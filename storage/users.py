@@ -63,3 +63,10 @@ async def next_sends(
         )
     ).first()
     return (row[0], row[1]) if row is not None else None
+
+
+async def set_card(tx: AsyncSession, user_id: int, message_id: int) -> None:
+    """The message just sent is the dialog's live card (its buttons are the working ones)."""
+    await tx.execute(
+        update(Dialog).where(Dialog.user_id == user_id).values(card_message_id=message_id)
+    )

@@ -104,14 +104,29 @@ class BotUnderTest:
         """The user presses ``label`` under ``message``; returns what the bot showed next
         (the edited message, or a new one)."""
         await self.stub.press(user_id, message.message_id, message.button(label))
-        event = await self.stub.next_event(user_id, kinds={"message", "edit"})
-        assert event.message is not None
-        return event.message
+        return await self.next(user_id)
 
     async def next(self, user_id: int) -> ChatMessage:
-        event = await self.stub.next_event(user_id, kinds={"message", "edit"})
-        assert event.message is not None
-        return event.message
+        """What the bot shows next (:meth:`bot.stub.server.BotApiStub.next_shown`)."""
+        return await self.stub.next_shown(user_id)
+
+    def bot_messages(self, user_id: int) -> list[ChatMessage]:
+        """The bot's messages as they read now, oldest first: for "answers stay readable"."""
+        chat = self.stub.state.chats.get(user_id)
+        return [] if chat is None else [m for m in chat.messages.values() if m.from_bot]
+
+    async def live_cards(self, user_id: int) -> list[ChatMessage]:
+        """Once every update is handled: the bot's messages in this chat whose dialog buttons
+        still take taps (the exercise library's browse buttons are not a dialog's)."""
+        await self.handled()
+        chat = self.stub.state.chats.get(user_id)
+        if chat is None:
+            return []
+        return [
+            m
+            for m in chat.messages.values()
+            if m.from_bot and any(not (d or "").startswith("lib:") for _, d in _buttons(m))
+        ]
 
     async def handled(self) -> None:
         """Until the bot has finished every update the users sent (replies included)."""
@@ -121,7 +136,7 @@ class BotUnderTest:
         """Once every update is handled: the messages and edits the test has not read yet."""
         await self.handled()
         events = self.stub.unread_events(user_id, {"message", "edit"})
-        return [e.message for e in events if e.message is not None]
+        return [e.message for e in events if e.message is not None and e.action != "stripped"]
 
     async def send_owed_replies(self) -> int:
         """One pass of the reply outbox job (tests drive it instead of the JobQueue)."""
@@ -132,6 +147,10 @@ class BotUnderTest:
         """One tick of the reminder dispatcher (tests drive it instead of the JobQueue)."""
         assert self.app is not None
         return await Dispatcher(self.services, self.app.bot).tick()
+
+
+def _buttons(message: ChatMessage) -> list[tuple[str, str | None]]:
+    return [button for row in message.button_rows for button in row]
 
 
 @asynccontextmanager

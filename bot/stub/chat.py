@@ -222,6 +222,20 @@ class ChatEvent:
         }
 
 
+def has_live_buttons(message: ChatMessage) -> bool:
+    """Whether the message has inline buttons (a card that still takes taps)."""
+    markup = message.reply_markup or {}
+    return bool(markup.get("inline_keyboard"))
+
+
+def edit_action(before: ChatMessage, after: ChatMessage) -> str | None:
+    """How an edit changed a card: "stripped" (only its buttons went), "closed" (new words and
+    no buttons: an answered question), or None (anything else)."""
+    if not has_live_buttons(before) or has_live_buttons(after):
+        return None
+    return "stripped" if before.text == after.text else "closed"
+
+
 def _hides(message: ChatMessage, keyboard: ChatMessage | None) -> bool:
     """Whether ``message`` takes away the custom keyboard of ``keyboard``."""
     if message.from_bot:

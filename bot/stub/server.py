@@ -738,6 +738,30 @@ class BotApiStub:
                 raise NoEventError(self._nothing_came(user_id, kinds, timeout))
             await self.state.wait_news(remaining)
 
+    async def next_shown(self, user_id: int) -> ChatMessage:
+        """What the bot shows next, once every update sent so far is handled: cards it closed
+        on the way (buttons taken off, or a question turned into its answer with more below)
+        are passed over, the way a reader's eye goes to the live card."""
+        await self.wait_handled()
+        chat = self.state.chats.get(user_id)
+        pending = [] if chat is None else chat.events[chat.read_upto :]
+        shown = [
+            (i, e)
+            for i, e in enumerate(pending)
+            if e.kind in ("message", "edit") and e.action != "stripped"
+        ]
+        for n, (i, event) in enumerate(shown):
+            if event.action == "closed" and n + 1 < len(shown):
+                continue
+            assert chat is not None and event.message is not None
+            chat.read_upto += i + 1
+            return event.message
+        event = await self.next_event(user_id, kinds={"message", "edit"})
+        while event.action == "stripped":
+            event = await self.next_event(user_id, kinds={"message", "edit"})
+        assert event.message is not None
+        return event.message
+
     async def next_message(
         self,
         user_id: int,

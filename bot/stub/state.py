@@ -33,6 +33,7 @@ from bot.stub.chat import (
     EventKind,
     MessageKind,
     UserProfile,
+    edit_action,
 )
 from bot.stub.errors import (
     BLOCKED_BY_USER,
@@ -431,7 +432,7 @@ class StubState:
         """Apply a bot edit: the message changes in place and gets an ``edit_date``."""
         edited = replace(msg, edit_date=self.now(), **changes)
         chat.messages[msg.message_id] = edited
-        self.record(chat, "edit", message=edited)
+        self.record(chat, "edit", message=edited, action=edit_action(msg, edited))
         return edited
 
     def delete_message(self, chat: Chat, msg: ChatMessage) -> None:

@@ -89,31 +89,46 @@ async def send_text(
     )
 
 
-async def _edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> None:
+async def _edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) -> Message | None:
     markup = reply.markup if isinstance(reply.markup, InlineKeyboardMarkup) else None
     try:
-        await bot.edit_message_text(
+        edited = await bot.edit_message_text(
             reply.text, chat_id=chat_id, message_id=message_id, reply_markup=markup
         )
+        return edited if isinstance(edited, Message) else None
     except BadRequest as exc:
         if "not modified" in exc.message.lower():
-            return
+            return None
         log.info("edit failed (%s); sending a new message instead", exc.message)
-        await bot.send_message(chat_id, reply.text, reply_markup=reply.markup)
+        return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup)
 
 
-async def deliver(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """One attempt at one reply; the outbox decides about retries. 403 becomes Blocked."""
+async def _strip(bot: Bot, chat_id: int, message_id: int) -> None:
+    """Take the buttons off a card the dialog has left; already bare or gone is fine."""
+    try:
+        await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
+    except BadRequest as exc:
+        log.info("an old card kept its buttons (%s)", exc.message)
+
+
+async def deliver(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
+    """One attempt at one reply; the outbox decides about retries. 403 becomes Blocked.
+
+    Returns the message sent or edited, when Telegram returned one."""
     try:
         if reply.photo is not None:
-            await bot.send_photo(chat_id, reply.photo, caption=reply.text or None)
-        elif reply.document is not None:
+            return await bot.send_photo(chat_id, reply.photo, caption=reply.text or None)
+        if reply.document is not None:
             name, content = reply.document
-            await bot.send_document(chat_id, content, filename=name, caption=reply.text or None)
-        elif reply.edit_of is not None:
-            await _edit_or_send(bot, chat_id, reply.edit_of, reply)
-        else:
-            await bot.send_message(chat_id, reply.text, reply_markup=reply.markup)
+            return await bot.send_document(
+                chat_id, content, filename=name, caption=reply.text or None
+            )
+        if reply.strip and reply.edit_of is not None:
+            await _strip(bot, chat_id, reply.edit_of)
+            return None
+        if reply.edit_of is not None:
+            return await _edit_or_send(bot, chat_id, reply.edit_of, reply)
+        return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup)
     except Forbidden as exc:
         metrics.TELEGRAM_ERRORS.labels(code="403").inc()
         raise Blocked(str(exc)) from exc

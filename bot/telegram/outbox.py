@@ -50,16 +50,28 @@ Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove
 
 @dataclass(frozen=True)
 class Reply:
-    """One message to send, or one edit of the tapped message, as kept in the outbox."""
+    """One message to send, or one edit of a message, as kept in the outbox."""
 
     text: str
     markup: Markup | None = None
     edit_of: int | None = None  # the message id to edit in place
     photo: bytes | None = None
     document: tuple[str, bytes] | None = None
+    strip: bool = False  # only take the buttons off ``edit_of`` (a card the dialog has left)
+
+    @classmethod
+    def stripping(cls, message_id: int) -> Reply:
+        return cls("", edit_of=message_id, strip=True)
+
+    @property
+    def is_card(self) -> bool:
+        """A message with the dialog's buttons: the live card once sent."""
+        return isinstance(self.markup, InlineKeyboardMarkup)
 
     def encode(self) -> dict[str, Any]:
         data: dict[str, Any] = {"text": self.text}
+        if self.strip:
+            data["strip"] = True
         if self.markup is not None:
             data["markup"] = self.markup.to_dict()
         if self.edit_of is not None:
@@ -78,6 +90,7 @@ class Reply:
             text=data["text"],
             markup=_markup(data.get("markup")),
             edit_of=data.get("edit_of"),
+            strip=bool(data.get("strip")),
             photo=base64.b64decode(data["photo"]) if "photo" in data else None,
             document=(document["name"], base64.b64decode(document["data"])) if document else None,
         )
@@ -86,6 +99,10 @@ class Reply:
         """False for an edit that would leave ``message`` exactly as it is."""
         if self.edit_of is None or not isinstance(message, Message):
             return True
+        if message.message_id != self.edit_of:
+            return True
+        if self.strip:
+            return bool(message.reply_markup and message.reply_markup.inline_keyboard)
         return not (message.text == self.text and message.reply_markup == self.markup)
 
 
@@ -107,19 +124,23 @@ class _Later(Exception):
         self.wait = wait
 
 
-async def _send_one(bot: Bot, chat_id: int, reply: Reply) -> None:
-    """One attempt; raises :class:`_Later`, or :class:`delivery.Blocked`."""
+async def _send_one(bot: Bot, chat_id: int, reply: Reply) -> int | None:
+    """One attempt; the id of a new live card, if this sent one. Raises :class:`_Later`, or
+    :class:`delivery.Blocked`."""
     try:
-        await delivery.deliver(bot, chat_id, reply)
+        message = await delivery.deliver(bot, chat_id, reply)
     except RetryAfter as exc:
         raise _Later(delivery.retry_after_seconds(exc), "Telegram asked to wait") from exc
     except BadRequest as exc:
         # Telegram will refuse it again however often we ask: say so, and go on.
         metrics.TELEGRAM_ERRORS.labels(code="400").inc()
         log.warning("a reply was refused (%s); skipping it", exc.message)
-        return
+        return None
     except TelegramError as exc:  # 5xx, timeouts, dropped connections
         raise _Later(0.0, f"{exc.__class__.__name__}: {exc}") from exc
+    if reply.is_card and message is not None and message.message_id != reply.edit_of:
+        return message.message_id
+    return None
 
 
 def _backoff(attempts: int, asked: float) -> float:
@@ -131,9 +152,10 @@ def _backoff(attempts: int, asked: float) -> float:
 async def send_owed(services: Services, bot: Bot, owed: store.Owed) -> bool:
     """Send what ``owed`` has left, in order; True when all of it is with Telegram."""
     sent = owed.sent
+    card: int | None = None
     try:
         for data in owed.replies[owed.sent :]:
-            await _send_one(bot, owed.chat_id, Reply.decode(data))
+            card = await _send_one(bot, owed.chat_id, Reply.decode(data)) or card
             sent += 1
     except delivery.Blocked:
         log.info("the user blocked the bot; their owed replies are dropped")
@@ -143,17 +165,23 @@ async def send_owed(services: Services, bot: Bot, owed: store.Owed) -> bool:
             await store.set_pending(tx, owed.chat_id, False)
         return False
     except _Later as later:
-        await _defer(services, owed, sent, later)
+        await _defer(services, owed, sent, later, card)
         return False
     async with services.db.transaction() as tx:
         await store.replies_sent(tx, owed.update_id)
+        if card is not None:
+            await users.set_card(tx, owed.chat_id, card)  # a private chat's id is the user's
     return True
 
 
-async def _defer(services: Services, owed: store.Owed, sent: int, later: _Later) -> None:
+async def _defer(
+    services: Services, owed: store.Owed, sent: int, later: _Later, card: int | None
+) -> None:
     now = services.clock.now()
     attempts = owed.attempts + 1
     async with services.db.transaction() as tx:
+        if card is not None:
+            await users.set_card(tx, owed.chat_id, card)
         if now - owed.at >= EXPIRES:
             log.error(
                 "a reply to update %s expired unsent after %d attempts (%s)",

@@ -52,6 +52,28 @@ class Turn:
     out: list[Reply] = field(default_factory=list)
     callback_answer: str | None = None
     after_commit: list[Callable[[], Awaitable[object]]] = field(default_factory=list)
+    erased: bool = False  # the user's rows are gone (/delete): nothing of theirs to update
+    trailing: list[Reply] = field(default_factory=list)  # said after the turn's card
+    # The live card at the start of the turn, and the message show() may still edit in place.
+    _start_card: int | None = None
+    _start_version: int = 0
+    _editable: int | None = None
+
+    def __post_init__(self) -> None:
+        dialog = self.user.dialog
+        self._start_card = dialog.card_message_id if dialog else None
+        self._start_version = dialog.version if dialog else 0
+        self._editable = self.tapped_message_id
+
+    def tapped_live_card(self) -> None:
+        """The tap was on the dialog's current card: it is the live one."""
+        self._start_card = self.tapped_message_id
+
+    def tapped_old_card(self) -> None:
+        """The tap was on a card the dialog has left: its buttons go, nothing else changes."""
+        self._editable = None
+        if self.tapped_message_id is not None:
+            self.out.append(Reply.stripping(self.tapped_message_id))
 
     @property
     def zone(self) -> str:
@@ -102,9 +124,44 @@ class Turn:
             self.out.append(message)
 
     def show(self, text: str, markup: InlineKeyboardMarkup | None = None) -> None:
-        """Edit the tapped message in place (once a turn), else send a new message."""
-        can_edit = self.tapped_message_id is not None and not any(o.edit_of for o in self.out)
-        self.out.append(Reply(text, markup, edit_of=self.tapped_message_id if can_edit else None))
+        """The dialog's card: the tapped card edited in place (once a turn), else a new one."""
+        self.out.append(Reply(text, markup, edit_of=self._editable))
+        self._editable = None
+
+    def close_card(self, answer: str) -> None:
+        """The question is answered: its card now reads as the answer, without buttons, and
+        the next question comes as a new card below it."""
+        card = self._editable if self._editable is not None else self._start_card
+        if card is not None and not any(r.edit_of == card for r in self.out):
+            self.out.append(Reply(answer, edit_of=card))
+        self._editable = None
+
+    def after_card(self, text: str) -> None:
+        """Say ``text`` after everything else of the turn (below the card it leads to)."""
+        self.trailing.append(Reply(text))
+
+    def settle_cards(self) -> None:
+        """Leave at most one card with live buttons: the card the turn began with loses its
+        buttons when the dialog moved on or a new card was sent, and the dialog row says
+        which card is live now (the outbox records a new card's id once it is sent)."""
+        self.out.extend(self.trailing)
+        self.trailing.clear()
+        if self.erased or self.user.dialog is None:
+            return
+        start = self._start_card
+        new_card = any(r.is_card and r.edit_of is None for r in self.out)
+        edits = [r for r in self.out if r.edit_of is not None and r.edit_of == start]
+        moved = self.dialog.version != self._start_version
+        if start is not None and not edits and (new_card or moved):
+            self.out.insert(0, Reply.stripping(start))
+        if new_card:
+            live = None
+        elif edits:
+            live = start if edits[-1].is_card else None
+        else:
+            live = None if moved else start
+        if self.dialog.card_message_id != live:
+            self.dialog.card_message_id = live
 
 
 Body = Callable[[Turn, Update], Awaitable[None]]
@@ -127,6 +184,8 @@ async def run_turn(
     try:
         async with services.db.transaction() as tx:
             turn = await _handle(services, tx, update, context, body, now)
+            if turn is not None:
+                turn.settle_cards()
             replies = [r.encode() for r in turn.out if r.changes(tapped)] if turn else []
             queued_behind = turn is not None and turn.user.replies_pending
             # Last, so SQLite takes its write lock as late as possible: a redelivered update

@@ -81,17 +81,19 @@ async def journey(patient: Patient, reminder_at: str) -> AsyncIterator[None]:
     """Onboarding, then today's session, one action per step (the driver interleaves them)."""
     await patient.send("/start", ("message", f"Hello {patient.name}"))
     yield
-    await patient.tap("I agree", ("edit", "safety questions"))
+    await patient.tap("I agree", ("edit", "Consent: yes"), ("message", "safety questions"))
     yield
     await patient.tap(
-        "No, none of these", ("edit", "None of these: good"), ("message", "0 (no pain) to 10")
+        "No, none of these",
+        ("edit", "Red-flag screen: none of these"),
+        ("message", "0 (no pain) to 10"),
     )
     yield
-    await patient.tap(str(patient.pain), ("edit", "How far down"))
+    await patient.tap(str(patient.pain), ("edit", "Pain now"), ("message", "How far down"))
     yield
-    await patient.tap(patient.reach, ("edit", "daily reminder"))
+    await patient.tap(patient.reach, ("edit", "Pain reaches"), ("message", "daily reminder"))
     yield
-    await patient.tap(reminder_at, ("message", "Which time zone"))
+    await patient.tap(reminder_at, ("edit", "Daily reminder:"), ("message", "Which time zone"))
     yield
     await patient.send(
         "Europe/Berlin", ("message", "Time zone set", "Berlin"), ("message", "All set")
@@ -99,7 +101,9 @@ async def journey(patient: Patient, reminder_at: str) -> AsyncIterator[None]:
     yield
     await patient.tap("Start today's session", ("edit", "how bad is your pain right now"))
     yield
-    await patient.tap(str(patient.pain - 1), ("edit", "Exercise 1 of"))
+    await patient.tap(
+        str(patient.pain - 1), ("edit", "Pain before the session"), ("message", "Exercise 1 of")
+    )
     yield
     while True:
         assert patient.screen is not None
@@ -111,7 +115,9 @@ async def journey(patient: Patient, reminder_at: str) -> AsyncIterator[None]:
         if "last one" in patient.screen.text:
             break
         assert "Exercise" in patient.screen.text
-    await patient.tap(str(patient.pain - 1), ("edit", "Session finished"))
+    await patient.tap(
+        str(patient.pain - 1), ("edit", "Pain after the session"), ("message", "Session finished")
+    )
 
 
 async def interleave(journeys: list[AsyncIterator[None]]) -> None:
@@ -152,7 +158,9 @@ async def test_patients_hopping_between_two_instances_get_every_step_and_reply_e
     # Every reply exactly once: nothing arrived beyond what each step expected.
     for patient in patients:
         assert stub.unread_events(patient.user_id) == [], patient.name
-        assert len(stub.chat(patient.user_id).bot_messages) == 5, patient.name
+        # Each question a card of its own (answered ones stay, reading as the answer); the
+        # summary becomes the session card, which moves through every step in place.
+        assert len(stub.chat(patient.user_id).bot_messages) == 10, patient.name
 
     # Consecutive updates of one patient were served by different instances.
     for patient in patients:

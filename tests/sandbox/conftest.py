@@ -86,6 +86,4 @@ class StubUser:
         return await self.next(user_id)
 
     async def next(self, user_id: int) -> ChatMessage:
-        event = await self.stub.next_event(user_id, kinds={"message", "edit"})
-        assert event.message is not None
-        return event.message
+        return await self.stub.next_shown(user_id)

@@ -18,8 +18,7 @@ async def onboard(
     """A new user goes through /start to the summary; returns the summary message."""
     greeting = await bot.send(user, "/start")
     screen = await bot.tap(user, greeting, "I agree")
-    await bot.tap(user, screen, "No, none of these")
-    baseline = await bot.next(user)
+    baseline = await bot.tap(user, screen, "No, none of these")
     assert "0 (no pain) to 10" in baseline.text
     after_pain = await bot.tap(user, baseline, pain)
     if pain != "0":

@@ -194,8 +194,7 @@ async def test_delete_leaves_nothing_of_the_user_readable_in_the_sqlite_files(
     await bot.handled()
     assert name in _sqlite_files(bot), "the welcome keeps the first name until consent"
     screen = await bot.tap(ZEB, greeting, "I agree")
-    await bot.tap(ZEB, screen, "No, none of these")
-    baseline = await bot.next(ZEB)
+    baseline = await bot.tap(ZEB, screen, "No, none of these")
     ask_reach = await bot.tap(ZEB, baseline, "4")
     ask_time = await bot.tap(ZEB, ask_reach, "Thigh")
     ask_zone = await bot.tap(ZEB, ask_time, "07:30")

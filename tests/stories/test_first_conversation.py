@@ -1,4 +1,5 @@
-"""A first conversation over real HTTP: /start greets with buttons, a press edits the message."""
+"""A first conversation over real HTTP: /start greets with buttons; an answered question stays
+in the chat as the answer given, and the next question comes below it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ async def test_start_greets_with_consent_buttons_and_a_press_moves_on(bot: BotUn
     assert greeting.button_labels == ["I agree", "No, thanks"]
 
     screen = await bot.tap(ALEX, greeting, "I agree")
-    assert screen.message_id == greeting.message_id, "the consent message is edited in place"
+    assert screen.message_id != greeting.message_id, "the next question is a new card"
     assert "safety questions" in screen.text
+    [consent] = [m for m in bot.bot_messages(ALEX) if m.message_id == greeting.message_id]
+    assert consent.text == "Consent: yes, I agree" and not consent.button_labels
     assert len(bot.stub.callback_answers(ALEX)) == 1, "the press was answered exactly once"

@@ -219,10 +219,10 @@ async def test_forged_digits_at_the_red_flag_screen_and_the_pain_scale_store_not
         assert dialog is not None and dialog.payload["picked"] == []
 
     # The real buttons still work: none apply after all, on to the pain scale.
-    cleared = await bot.tap(LEO, picker, t("screen_back"))
-    assert cleared.text == t("screen_clear")
-    baseline = await bot.next(LEO)
+    baseline = await bot.tap(LEO, picker, t("screen_back"))
     assert baseline.text == t("baseline_ask")
+    [closed] = [m for m in bot.bot_messages(LEO) if m.message_id == picker.message_id]
+    assert closed.text == t("echo.screen_none")
     before = await where(bot, LEO)
 
     for data in forgeries(baseline.button("7"), "pain.{}"):
@@ -306,9 +306,10 @@ async def test_a_step_refused_for_a_while_arrives_later_and_before_the_next_repl
     assert moved_on.kind == "edit" and moved_on.message is not None
     assert moved_on.message.message_id == step.message_id
     assert moved_on.message.text != step.text
-    current = await bot.stub.next_event(ZOE, kinds={"message", "edit"})
-    assert current.kind == "message" and current.message is not None
-    assert current.message.text == moved_on.message.text, "/today shows the step she is at"
+    current = await bot.next(ZOE)
+    assert current.message_id != step.message_id, "a new card at the bottom"
+    assert current.text == moved_on.message.text, "/today shows the step she is at"
+    assert len(await bot.live_cards(ZOE)) == 1, "the card above lost its buttons"
     assert await bot.unread(ZOE) == []
     assert never_said_sorry(bot, ZOE)
 
@@ -316,8 +317,8 @@ async def test_a_step_refused_for_a_while_arrives_later_and_before_the_next_repl
     assert (await load_user(bot, ZOE)).replies_pending is False
 
     # And the day goes on as usual: the next reply goes straight out.
-    after = await bot.tap(ZOE, current.message, forward(current.message))
-    assert after.text != current.message.text
+    after = await bot.tap(ZOE, current, forward(current))
+    assert after.text != current.text
 
 
 async def test_a_429_is_honoured_and_the_reply_sent_once_its_wait_is_over(
@@ -396,8 +397,7 @@ async def test_a_reply_refused_for_24_hours_expires_with_one_error_and_is_never_
 async def test_an_edited_answer_is_acknowledged_and_changes_nothing(bot: BotUnderTest) -> None:
     greeting = await bot.send(NOA, "/start")
     screen = await bot.tap(NOA, greeting, t("consent_yes"))
-    await bot.tap(NOA, screen, t("screen_none"))
-    baseline = await bot.next(NOA)
+    baseline = await bot.tap(NOA, screen, t("screen_none"))
     assert baseline.text == t("baseline_ask")
 
     typed = await bot.stub.send_text(NOA, "3")
@@ -434,8 +434,7 @@ async def test_photos_stickers_voice_notes_and_files_get_one_line_and_the_dialog
 ) -> None:
     greeting = await bot.send(ELI, "/start")
     screen = await bot.tap(ELI, greeting, t("consent_yes"))
-    await bot.tap(ELI, screen, t("screen_none"))
-    baseline = await bot.next(ELI)
+    baseline = await bot.tap(ELI, screen, t("screen_none"))
 
     async def unreadable(send: str) -> None:
         before = await where(bot, ELI)
@@ -540,8 +539,8 @@ async def test_odd_characters_typed_at_the_time_zone_are_shown_back_clean_and_sh
 ) -> None:
     greeting = await bot.send(ELI, "/start")
     screen = await bot.tap(ELI, greeting, "I agree")
-    await bot.tap(ELI, screen, "No, none of these")
-    after_pain = await bot.tap(ELI, await bot.next(ELI), "0")
+    baseline = await bot.tap(ELI, screen, "No, none of these")
+    after_pain = await bot.tap(ELI, baseline, "0")
     ask_zone = await bot.tap(ELI, after_pain, "07:30")
     assert "time zone" in ask_zone.text
 

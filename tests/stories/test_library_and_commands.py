@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.coach.catalog import load_catalog
-from bot.telegram import safety_actions
+from bot.program import safety as program_safety
 from storage.models import Dialog, PainReport
 from tests.harness import BotUnderTest
 from tests.stories.helpers import onboard
@@ -98,7 +98,7 @@ async def test_a_crash_inside_a_handler_commits_nothing_and_the_user_can_retry(
     async def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("database hiccup")
 
-    monkeypatch.setattr(safety_actions, "assess_report", broken)
+    monkeypatch.setattr(program_safety, "record_pain", broken)
     await bot.stub.press(LEE, ask.message_id, ask.button("2"))
     sorry = await bot.stub.next_message(LEE)
     assert "Nothing you entered was lost" in sorry.text

@@ -42,8 +42,7 @@ async def test_resume_after_see_your_physician_needs_clearance_and_a_clear_scree
     ask = await bot.send(MIA, "/resume")
     screen = await bot.tap(MIA, ask, "Yes, I've been cleared")
     assert "safety questions" in screen.text
-    await bot.tap(MIA, screen, "No, none of these")
-    rebaseline = await bot.next(MIA)
+    rebaseline = await bot.tap(MIA, screen, "No, none of these")
     assert "new starting point" in rebaseline.text
     ask_reach = await bot.tap(MIA, rebaseline, "5")
     done = await bot.tap(MIA, ask_reach, "Thigh")
@@ -66,8 +65,7 @@ async def test_emergency_pause_can_only_be_lifted_after_24_hours(bot: BotUnderTe
     ask = await bot.send(MIA, "/resume")
     assert "a doctor has examined you" in ask.text
     screen = await bot.tap(MIA, ask, "examined me and cleared me")
-    await bot.tap(MIA, screen, "No, none of these")
-    rebaseline = await bot.next(MIA)
+    rebaseline = await bot.tap(MIA, screen, "No, none of these")
     assert "back on" in (await bot.tap(MIA, rebaseline, "0")).text
 
 

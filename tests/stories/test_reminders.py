@@ -37,8 +37,7 @@ async def test_reminder_arrives_on_time_and_snoozes_for_an_hour(bot: BotUnderTes
     assert ask_reach.button_labels[0] == "Buttock", "the last answer is offered first"
     nxt = await bot.tap(ROB, ask_reach, "Buttock")
     if "safety questions" in nxt.text:  # weekly red-flag screen
-        await bot.tap(ROB, nxt, "No, none of these")
-        nxt = await bot.next(ROB)
+        nxt = await bot.tap(ROB, nxt, "No, none of these")
     assert nxt.button_labels == ["Start now", "Remind me in 1 hour", "Skip today"]
     snoozed = await bot.tap(ROB, nxt, "Remind me in 1 hour")
     assert "08:30" in snoozed.text
@@ -181,8 +180,7 @@ async def test_the_red_flag_screen_is_asked_again_in_the_check_in_after_a_week(
     ask_reach = await bot.tap(ROB, reminder, "2")
     screen = await bot.tap(ROB, ask_reach, "Buttock")
     assert "safety questions" in screen.text, "people rarely volunteer saddle numbness"
-    await bot.tap(ROB, screen, "No, none of these")
-    offer = await bot.next(ROB)
+    offer = await bot.tap(ROB, screen, "No, none of these")
     assert offer.has_button("Start now")
 
 

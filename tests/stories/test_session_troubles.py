@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from bot.content.texts import t
 from storage.models import ExerciseSession, PainReport, SessionStep
 from tests.harness import BotUnderTest
 from tests.stories.helpers import finish_exercises, onboard, start_session
@@ -83,22 +84,22 @@ async def test_bot_restarted_mid_session_carries_on_at_the_same_step(bot: BotUnd
     assert "last one" in ask_after.text
 
 
-async def test_a_stale_button_says_moved_on_and_shows_the_current_step(
+async def test_a_button_of_a_card_the_dialog_has_left_changes_nothing_and_stores_nothing(
     bot: BotUnderTest,
 ) -> None:
     summary = await onboard(bot, KIM)
     ask = await bot.tap(KIM, summary, "Start today's session")
     old_button = ask.button("5")
     step = await bot.tap(KIM, ask, "2")
+    [answered] = [m for m in bot.bot_messages(KIM) if m.message_id == ask.message_id]
+    assert answered.text == "Pain before the session: 2/10" and not answered.buttons
 
-    # The user scrolls up and taps a button of the pain question again.
+    # An old client still shows the pain buttons; the user taps one.
     await bot.stub.inject_callback(KIM, ask.message_id, old_button)
     answer = await bot.stub.next_answer(KIM)
-    assert answer.text == "This has moved on."
-    notice = await bot.stub.next_message(KIM)
-    assert "earlier step" in notice.text
-    current = await bot.stub.next_message(KIM)
-    assert current.text == step.text
+    assert answer.text == t("stale_short")
+    assert await bot.unread(KIM) == [], "nothing is sent, the current card stays as it is"
+    assert [m.message_id for m in await bot.live_cards(KIM)] == [step.message_id]
 
     async with bot.db.transaction() as tx:
         reports = (await tx.execute(select(PainReport.kind))).scalars().all()
@@ -112,7 +113,7 @@ async def test_forged_button_data_is_refused_politely(bot: BotUnderTest) -> None
         assert last is not None
         await bot.stub.inject_callback(KIM, last.message_id, forged)
         answer = await bot.stub.next_answer(KIM)
-        assert answer.text in ("That button isn't valid any more.", "This has moved on.")
+        assert answer.text in (t("unknown_button"), t("stale_short"))
 
 
 async def test_today_after_the_days_session_says_so_and_offers_an_extra_gentle_one(

@@ -64,3 +64,36 @@ def test_no_module_outside_storage_builds_sql() -> None:
 def test_the_program_layer_does_not_see_telegram() -> None:
     offences = _offences(BOT / "program", ("telegram", "bot.telegram"))
     assert not offences, "bot/program/ must not import Telegram:\n" + "\n".join(offences)
+
+
+LIFECYCLE = BOT / "program" / "lifecycle.py"
+
+
+def _status_writes(path: Path) -> Iterator[int]:
+    """Lines that assign a user's ``status`` (``user.status = ...``, ``turn.user.status``,
+    ``user.status, x = ...``): an exercise session's status is its own."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    for node in ast.walk(tree):
+        targets: list[ast.expr] = []
+        if isinstance(node, ast.Assign):
+            targets = [t for target in node.targets for t in ast.walk(target)]
+        elif isinstance(node, ast.AugAssign | ast.AnnAssign):
+            targets = [node.target]
+        for target in targets:
+            if isinstance(target, ast.Attribute) and target.attr == "status":
+                owner = ast.unparse(target.value).lower()
+                if owner.endswith("user") or owner.endswith("users"):
+                    yield node.lineno
+
+
+def test_only_the_lifecycle_writes_a_users_status() -> None:
+    found = [
+        f"{path.relative_to(ROOT)}:{line}"
+        for path in sorted(BOT.rglob("*.py"))
+        if path != LIFECYCLE
+        for line in _status_writes(path)
+    ]
+    assert found == [], "write a user's status through bot/program/lifecycle.py: " + ", ".join(
+        found
+    )
+    assert list(_status_writes(LIFECYCLE)), "the scan finds the lifecycle's own writes"

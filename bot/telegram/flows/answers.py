@@ -1,71 +1,73 @@
-"""Answers several flows ask for in the same way: a typed pain score, a baseline, a time zone.
+"""Questions several flows ask in the same way, and how a safety outcome is told.
 
-Onboarding and /resume both set a baseline; the check-in, the session and /resume all accept a
-typed score; onboarding and /settings both take a zone from text or a shared location. Each is
-written once here so the flows only say what happens next.
+The check-in, the session, onboarding and /resume all take a 0-10 score (tapped or typed) and
+where the pain reaches; onboarding and /settings both take a time and a zone (typed, tapped or
+from a shared location). Each matcher, keyboard and echo is written once here.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 from datetime import time
 
-from telegram import Location
+from telegram import KeyboardButton, Location, ReplyKeyboardMarkup
 
-from bot.coach import schedule, timezones
+from bot.coach import safety_messages, schedule, timezones
+from bot.coach.numbers import parse_int
 from bot.content.texts import quoted, t
-from bot.telegram.flows.base import parse_pain
+from bot.program import safety
+from bot.telegram import alerts
+from bot.telegram.flows.base import parse_pain, tapped_value
+from bot.telegram.flows.graph import TapNumber, Typed
+from bot.telegram.keyboards import Button
 from bot.telegram.turn import Turn
-from storage import pain
 
-Then = Callable[[Turn, int], Awaitable[None]]
-
-
-async def typed_score(
-    turn: Turn, text: str, then: Then, ask_again: Callable[[Turn], Awaitable[None]]
-) -> None:
-    """A typed 0-10 score goes to ``then``; anything else gets a friendly correction."""
-    score = parse_pain(text)
-    if score is None:
-        turn.say(t("number_bad"))
-        await ask_again(turn)
-    else:
-        await then(turn, score)
+PAIN = TapNumber("pain")
+REACH = TapNumber("reach", 0, 4)
+TYPED_PAIN = Typed(parse_pain, "0-10", lambda text: t("number_bad"))
+TYPED_TIME = Typed(schedule.parse_time, "time", lambda text: t("time_bad", text=quoted(text)))
+TYPED_ZONE = Typed(timezones.parse_zone, "zone", lambda text: t("zone_bad", text=quoted(text, 60)))
+TIME_CHOICES = ("07:00", "07:30", "08:00", "12:00", "18:00", "20:00")
+REACHES = range(5)
 
 
-def set_baseline(turn: Turn, score: int) -> bool:
-    """Record the starting pain; True when the reach question must follow (pain above 0)."""
-    user = turn.user
-    user.baseline_pain = score
-    pain.add_report(
-        turn.tx,
-        user,
-        at=turn.now,
-        local_date=turn.today,
-        kind="onboarding",
-        score=score,
-        reach=0 if score == 0 else None,
+def reach_rows(last: int | None = None) -> list[list[Button]]:
+    """Reach buttons, the user's last answer first (one tap for the usual case)."""
+    order = [last, *(r for r in REACHES if r != last)] if last is not None else list(REACHES)
+    buttons = [(t(f"reach.{r}"), f"reach.{r}") for r in order]
+    return [buttons[:2], buttons[2:4], buttons[4:]]
+
+
+def time_rows() -> list[list[Button]]:
+    return [
+        [(c, f"time.{c.replace(':', '')}") for c in TIME_CHOICES[:3]],
+        [(c, f"time.{c.replace(':', '')}") for c in TIME_CHOICES[3:]],
+    ]
+
+
+def parse_time_action(action: object) -> time | None:
+    value = tapped_value(action, "time") if isinstance(action, str) else None
+    if value is None or len(value) != 4:
+        return None
+    hour, minute = parse_int(value[:2], 0, 23), parse_int(value[2:], 0, 59)
+    return None if hour is None or minute is None else time(hour, minute)
+
+
+class TapTime:
+    """A tapped reminder time (``time.0730``)."""
+
+    label = "time"
+
+    def match(self, answer: object) -> time | None:
+        return parse_time_action(answer)
+
+
+def zone_keyboard() -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[KeyboardButton(t("zone_share"), request_location=True)]],
+        resize_keyboard=True,
+        one_time_keyboard=True,
     )
-    if score == 0:
-        user.baseline_reach = user.last_reach = 0
-    return score > 0
-
-
-async def set_baseline_reach(turn: Turn, reach: int) -> None:
-    user = turn.user
-    user.baseline_reach = user.last_reach = reach
-    report = await pain.latest_report(turn.tx, user.id, "onboarding")
-    if report is not None:
-        report.reach = reach
-
-
-def typed_time(turn: Turn, text: str) -> time | None:
-    """A typed reminder time, or None after telling the user how to write one."""
-    chosen = schedule.parse_time(text)
-    if chosen is None:
-        turn.say(t("time_bad", text=quoted(text)))
-    return chosen
 
 
 async def zone_from_location(turn: Turn, location: Location) -> str | None:
@@ -74,3 +76,28 @@ async def zone_from_location(turn: Turn, location: Location) -> str | None:
     if zone is None:
         turn.say(t("zone_bad", text=f"{location.latitude:.2f}, {location.longitude:.2f}"))
     return zone
+
+
+def echo_pain(score: int) -> str:
+    return t("echo.pain", score=score)
+
+
+def echo_reach(reach: int) -> str:
+    return t("echo.reach", reach=t(f"reach.{reach}"))
+
+
+def echo_time(chosen: time) -> str:
+    return t("echo.time", time=chosen.strftime("%H:%M"))
+
+
+def tell_safety(turn: Turn, outcome: safety.Outcome) -> None:
+    """Say what the rules decided, before anything else of the turn; alert after commit."""
+    if outcome.level == 0:
+        return
+    names = {e.id: e.name for e in turn.services.catalog.all()}
+    message = safety_messages.render(
+        outcome.decision, turn.services.settings.emergency_number, exercise_names=names
+    )
+    turn.say(message, first=True)
+    if outcome.alert:
+        turn.after_commit.append(lambda: alerts.send_due(turn.services, turn.bot))

@@ -1,44 +1,15 @@
-"""What a flow is: how to ask its current question, and how to take an answer to it.
+"""Reading what a user sent: a typed 0-10 score, and the value a tapped button carries.
 
-Every flow keeps its place in the user's ``dialogs`` row (flow, step, payload, version), so
-re-asking the current question after a restart, a stale button or an odd message is always
-possible: :attr:`Flow.prompt` renders it from the database alone.
+Button data is user input too (a client can send anything), so every number in it goes through
+:func:`bot.coach.numbers.parse_int` with its bounds.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-
-from telegram import Location
 
 from bot.coach.numbers import parse_int
-from bot.telegram.turn import Turn
-
-Prompt = Callable[[Turn], Awaitable[None]]
-TapHandler = Callable[[Turn, str], Awaitable[None]]
-TextHandler = Callable[[Turn, str], Awaitable[bool]]
-LocationHandler = Callable[[Turn, Location], Awaitable[bool]]
-
-
-async def _no_text(turn: Turn, text: str) -> bool:
-    return False
-
-
-async def _no_location(turn: Turn, location: Location) -> bool:
-    return False
-
-
-@dataclass(frozen=True)
-class Flow:
-    name: str
-    prompt: Prompt
-    on_tap: TapHandler
-    on_text: TextHandler = _no_text
-    on_location: LocationHandler = _no_location
-
 
 _PAIN = re.compile(r"\s*([0-9]{1,3})\s*(?:/\s*10)?\s*")
 

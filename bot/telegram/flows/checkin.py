@@ -1,166 +1,192 @@
 """The daily check-in that opens every reminder: pain now, where it reaches, and (the morning
-after a session) whether yesterday's exercise pain settled. These are the daily reports the
-safety rules read, recorded even if the user then skips the session.
+after a session) whether yesterday's exercise pain settled; then, weekly, the red-flag screen,
+and the offer of today's session. A reminder opens it with :func:`open_for_reminder`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup
 
 from bot import scheduling
 from bot.content.texts import t
-from bot.telegram import progressing, safety_actions
-from bot.telegram.flows import answers, screen, session
-from bot.telegram.flows.base import Flow, tapped_score, tapped_value
-from bot.telegram.flows.onboarding import reach_rows
-from bot.telegram.keyboards import keyboard, scale_rows
+from bot.program import checkin as program
+from bot.program import lifecycle
+from bot.telegram.flows import screen
+from bot.telegram.flows.answers import (
+    PAIN,
+    REACH,
+    TYPED_PAIN,
+    echo_pain,
+    echo_reach,
+    reach_rows,
+    tell_safety,
+)
+from bot.telegram.flows.graph import (
+    END,
+    Calls,
+    Goes,
+    Graph,
+    Next,
+    Node,
+    Tap,
+    TapChoice,
+    Target,
+    on,
+)
+from bot.telegram.keyboards import Button, keyboard, scale_rows
 from bot.telegram.turn import Turn
-from storage import pain
-from storage.models import PainReport, User
-
-NAME = "checkin"
-SCREEN_EVERY = timedelta(days=7)
-SETTLED = ("yes", "not_fully", "worse")
+from storage.models import User
 
 
-def opening_text(kind: str) -> str:
-    return t(f"reminder.{kind}")
+class Step(StrEnum):
+    PAIN = "pain"
+    REACH = "reach"
+    SETTLED = "settled"
+    SCREEN = "screen"  # the weekly red-flag screen is running; a clear one comes back here
+    OFFER = "offer"
 
 
-async def prompt(turn: Turn) -> None:
-    step = turn.dialog.step
-    if step == "pain":
-        turn.show(opening_text(turn.payload.get("kind", "daily")), turn.buttons(scale_rows("pain")))
-    elif step == "reach":
-        last = turn.user.last_reach
-        text = t("reach_ask_last", last=t(f"reach.{last}")) if last is not None else t("reach_ask")
-        turn.show(text, turn.buttons(reach_rows(last)))
-    elif step == "settled":
-        turn.show(
-            t("settled_ask"),
-            turn.buttons([[(t(f"settled.{s}"), f"settled.{s}") for s in SETTLED]]),
-        )
-    elif step == "offer":
-        turn.show(
-            t(turn.payload.get("offer_text", "offer")),
-            turn.buttons(
-                [
-                    [(t("btn_start"), "start")],
-                    [(t("btn_snooze"), "snooze"), (t("btn_skip_today"), "skip")],
-                ]
-            ),
-        )
+@dataclass
+class Payload:
+    kind: str = "daily"  # which reminder opened it: its first words
+    report_id: int = 0
+    score: int = 0
+    asked_settled: bool = False
 
 
-async def _pain(turn: Turn, score: int) -> None:
-    report = pain.add_report(
-        turn.tx,
-        turn.user,
-        at=turn.now,
-        local_date=turn.today,
-        kind="checkin",
-        score=score,
-        reach=0 if score == 0 else None,
+def _offer_rows() -> list[list[Button]]:
+    return [
+        [(t("btn_start"), "start")],
+        [(t("btn_snooze"), "snooze"), (t("btn_skip_today"), "skip")],
+    ]
+
+
+async def _ask_pain(turn: Turn, p: Payload) -> None:
+    turn.show(t(f"reminder.{p.kind}"), turn.buttons(scale_rows("pain")))
+
+
+async def _ask_reach(turn: Turn, p: Payload) -> None:
+    last = turn.user.last_reach
+    text = t("reach_ask_last", last=t(f"reach.{last}")) if last is not None else t("reach_ask")
+    turn.show(text, turn.buttons(reach_rows(last)))
+
+
+async def _ask_settled(turn: Turn, p: Payload) -> None:
+    turn.show(
+        t("settled_ask"),
+        turn.buttons([[(t(f"settled.{s}"), f"settled.{s}") for s in program.SETTLED]]),
     )
-    await turn.tx.flush()
-    if score == 0:
-        await _assessed(turn, report)
-    else:
-        turn.go(NAME, "reach", **{**turn.payload, "report_id": report.id, "score": score})
-        await prompt(turn)
 
 
-async def _assessed(turn: Turn, report: PainReport) -> None:
-    await safety_actions.assess_report(turn, report)
-    if turn.dialog.flow != NAME:
-        return  # paused by the rules; their message says what to do
-    await _after_reports(turn, score=report.score)
+async def _offer(turn: Turn, p: Payload) -> None:
+    turn.show(t("offer"), turn.buttons(_offer_rows()))
 
 
-async def _after_reports(turn: Turn, score: int) -> None:
-    user = turn.user
-    asked_settled = turn.payload.get("asked_settled", False)
-    if (
-        not asked_settled
-        and user.last_session_on is not None
-        and user.last_session_on == turn.today - timedelta(days=1)
-    ):
-        turn.go(NAME, "settled", **{**turn.payload, "score": score, "asked_settled": True})
-        await prompt(turn)
-        return
-    if user.status == "paused" and user.paused_level:
-        turn.go("none", "")
-        turn.show(t("gentle_thanks"))
-        return
-    if user.redflag_screen_at is None or turn.now - user.redflag_screen_at >= SCREEN_EVERY:
-        await screen.begin(turn, then=NAME, source="screen")
-        return
-    await _offer(turn)
+async def _pain(turn: Turn, p: Payload, score: int) -> Next:
+    scored = await program.record_pain_now(turn.work, score)
+    p.report_id, p.score = scored.report_id, score
+    if scored.safety is None:
+        return Step.REACH
+    tell_safety(turn, scored.safety)
+    return END if scored.safety.paused else _after_reports(turn, p)
 
 
-async def _offer(turn: Turn) -> None:
-    done_today = turn.user.last_session_on == turn.today
-    if done_today:
-        turn.go("none", "")
-        turn.show(t("offer_done"))
-        return
-    turn.go(NAME, "offer")
-    await prompt(turn)
+async def _reach(turn: Turn, p: Payload, reach: int) -> Next:
+    outcome = await program.record_reach(turn.work, p.report_id, reach)
+    tell_safety(turn, outcome)
+    return END if outcome.paused else _after_reports(turn, p)
 
 
-@screen.on_clear(NAME)
-async def after_screen(turn: Turn) -> None:
-    await _offer(turn)
+async def _settled(turn: Turn, p: Payload, settled: str) -> Next:
+    outcome, progressed = await program.record_settled(turn.work, p.score, settled)
+    tell_safety(turn, outcome)
+    if progressed.message is not None:
+        turn.say(progressed.message)
+    return END if outcome.paused else _after_reports(turn, p)
 
 
-async def on_tap(turn: Turn, action: str) -> None:
-    step = turn.dialog.step
-    if step == "pain" and (score := tapped_score(action, "pain")) is not None:
-        await _pain(turn, score)
-    elif step == "reach" and (reach := tapped_score(action, "reach")) is not None and reach < 5:
-        report = await pain.get_report(turn.tx, int(turn.payload["report_id"]))
-        assert report is not None
-        report.reach = reach
-        await _assessed(turn, report)
-    elif step == "settled" and (value := tapped_value(action, "settled")) in SETTLED:
-        report = pain.add_report(
-            turn.tx,
-            turn.user,
-            at=turn.now,
-            local_date=turn.today,
-            kind="next_morning",
-            score=int(turn.payload["score"]),
-            settled=value,
-            reach=turn.user.last_reach,
-        )
-        await safety_actions.assess_report(turn, report)
-        await progressing.after_settled(turn)
-        if turn.dialog.flow == NAME:
-            await _after_reports(turn, score=report.score)
-    elif step == "offer" and action == "start":
-        turn.go("none", "")
-        await session.begin(turn)
-    elif step == "offer" and action == "snooze":
-        at = scheduling.snooze(turn.user, turn.now)
-        turn.go("none", "")
-        turn.show(t("snoozed", time=at))
-    elif step == "offer" and action == "skip":
-        turn.go("none", "")
-        turn.show(t("skipped_today", time=turn.user.reminder_time))
-    else:
-        await prompt(turn)
+def _after_reports(turn: Turn, p: Payload) -> Next:
+    """The reports are in: the settled question, the weekly screen, or the offer."""
+    work = turn.work
+    if not p.asked_settled and program.settled_due(work):
+        p.asked_settled = True
+        return Step.SETTLED
+    if lifecycle.is_safety_paused(turn.user):
+        turn.say(t("gentle_thanks"))
+        return END
+    if program.screen_due(work):
+        return screen.call("screen", then=Step.SCREEN)
+    return _offer_or_done(turn)
 
 
-async def on_text(turn: Turn, text: str) -> bool:
-    if turn.dialog.step != "pain":
-        return False
-    await answers.typed_score(turn, text, _pain, prompt)
-    return True
+def _offer_or_done(turn: Turn) -> Next:
+    if program.done_today(turn.work):
+        turn.say(t("offer_done"))
+        return END
+    return Step.OFFER
 
 
-FLOW = Flow(NAME, prompt, on_tap, on_text)
+async def _screened(turn: Turn, p: Payload) -> Next:
+    return _offer_or_done(turn)
+
+
+async def _start(turn: Turn, p: Payload, _: str) -> Next:
+    from bot.telegram.flows import session
+
+    return await session.today(turn)
+
+
+async def _snooze(turn: Turn, p: Payload, _: str) -> Next:
+    at = scheduling.snooze(turn.user, turn.now)
+    turn.show(t("snoozed", time=at))
+    return END
+
+
+async def _skip(turn: Turn, p: Payload, _: str) -> Next:
+    turn.show(t("skipped_today", time=turn.user.reminder_time))
+    return END
+
+
+_AFTER_REPORTS: list[Target] = [Step.SETTLED, Step.OFFER, Calls("screen"), END]
+
+GRAPH: Graph[Step, Payload] = Graph("checkin", Step, Payload, Step.PAIN)
+GRAPH.nodes = {
+    Step.PAIN: Node(
+        _ask_pain,
+        (
+            on(PAIN, _pain, to=[Step.REACH, *_AFTER_REPORTS], echo=lambda p, v: echo_pain(v)),
+            on(TYPED_PAIN, _pain, to=[Step.REACH, *_AFTER_REPORTS], echo=lambda p, v: echo_pain(v)),
+        ),
+    ),
+    Step.REACH: Node(
+        _ask_reach, (on(REACH, _reach, to=_AFTER_REPORTS, echo=lambda p, v: echo_reach(v)),)
+    ),
+    Step.SETTLED: Node(
+        _ask_settled,
+        (
+            on(
+                TapChoice("settled", program.SETTLED),
+                _settled,
+                to=_AFTER_REPORTS,
+                echo=lambda p, v: t("echo.settled", answer=t(f"settled.{v}")),
+            ),
+        ),
+    ),
+    # Only passed through: the screen's RETURN lands here and leads on at once.
+    Step.SCREEN: Node(_offer, enter=_screened, enter_to=(Step.OFFER, END)),
+    Step.OFFER: Node(
+        _offer,
+        (
+            on(Tap("start"), _start, to=[Goes("session")]),
+            on(Tap("snooze"), _snooze, to=[END]),
+            on(Tap("skip"), _skip, to=[END]),
+        ),
+    ),
+}
 
 
 BUSY_GRACE = timedelta(minutes=30)
@@ -181,21 +207,17 @@ def open_for_reminder(
     dialog = user.dialog
     assert dialog is not None
     resting = (dialog.flow, dialog.step) in RESTING_STEPS
-    busy = dialog.flow not in ("none", NAME) and not resting
+    busy = dialog.flow not in ("none", GRAPH.name) and not resting
     if busy and now - dialog.updated_at < BUSY_GRACE:
         return None
     dialog.version += 1
     dialog.updated_at = now
+    dialog.flow = GRAPH.name
     if offer_only:
-        dialog.flow, dialog.step, dialog.payload = NAME, "offer", {}
-        rows = [
-            [(t("btn_start"), "start")],
-            [(t("btn_snooze"), "snooze"), (t("btn_skip_today"), "skip")],
-        ]
-        text = t("reminder.snooze")
+        dialog.step, dialog.payload = Step.OFFER.value, {}
+        text, rows = t("reminder.snooze"), _offer_rows()
     else:
         opening = "checkin" if kind == "checkin" else kind
-        dialog.flow, dialog.step, dialog.payload = NAME, "pain", {"kind": opening}
-        rows = scale_rows("pain")
-        text = opening_text(opening)
-    return text, keyboard(NAME, dialog.version, rows)
+        dialog.step, dialog.payload = Step.PAIN.value, {"kind": opening}
+        text, rows = t(f"reminder.{opening}"), scale_rows("pain")
+    return text, keyboard(GRAPH.name, dialog.version, rows)

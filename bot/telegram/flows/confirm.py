@@ -1,38 +1,42 @@
 """A red-flag phrase typed anywhere: give the emergency advice at once, then confirm.
 
 A scanner cannot tell "I can't pee" from "I can't pee-lates"; asking is safer than ignoring or
-pausing on a guess. The advice comes first, before the question. "No" puts the user back
-exactly where they were (the interrupted dialog is kept in the payload); "Yes" records the
-symptoms and lets the safety rules escalate.
+pausing on a guess. The advice comes first, before the question. It interrupts whatever the
+user was doing (a :class:`~bot.telegram.flows.graph.Call`): "No" RETURNs them exactly there;
+"Yes" records the symptoms and lets the safety rules escalate.
 """
 
 from __future__ import annotations
 
 from collections.abc import Set
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.coach import safety, safety_messages
 from bot.content.texts import t
-from bot.telegram import safety_actions
-from bot.telegram.flows import registry
-from bot.telegram.flows.base import Flow
+from bot.program import safety as program_safety
+from bot.telegram.flows.answers import tell_safety
+from bot.telegram.flows.graph import END, RETURN, Call, Graph, Next, Node, Tap, current_step, on
 from bot.telegram.turn import Turn
-from storage import pain
-
-NAME = "confirm"
 
 
-async def begin(turn: Turn, symptoms: Set[safety.Symptom]) -> None:
-    previous = turn.dialog
-    stash = {"flow": previous.flow, "step": previous.step, "payload": previous.payload}
-    if previous.flow == NAME:
-        stash = previous.payload.get("resume", {"flow": "none", "step": "", "payload": {}})
-    turn.go(NAME, "ask", symptoms=sorted(s.value for s in symptoms), resume=stash)
-    await prompt(turn)
+class Step(StrEnum):
+    ASK = "ask"
 
 
-async def prompt(turn: Turn) -> None:
-    symptoms = [safety.Symptom(s) for s in turn.payload["symptoms"]]
-    turn.say(
+@dataclass
+class Payload:
+    symptoms: list[str] = field(default_factory=list)
+
+
+def call(turn: Turn, symptoms: Set[safety.Symptom]) -> Call:
+    """Interrupt the current dialog (kept, unless it is this confirmation itself)."""
+    return Call(GRAPH, Step.ASK, Payload(sorted(s.value for s in symptoms)), current_step(turn))
+
+
+async def _ask(turn: Turn, p: Payload) -> None:
+    symptoms = [safety.Symptom(s) for s in p.symptoms]
+    turn.show(
         t(
             "redflag_heard",
             symptoms=safety_messages.symptom_list(symptoms),
@@ -42,27 +46,29 @@ async def prompt(turn: Turn) -> None:
     )
 
 
-async def on_tap(turn: Turn, action: str) -> None:
-    if action == "no":
-        stash = turn.payload["resume"]
-        turn.go(stash["flow"], stash["step"], **stash["payload"])
-        turn.show(t("redflag_no_ok"))
-        flow = registry.get(stash["flow"])
-        if flow is not None:
-            await flow.prompt(turn)
-    elif action == "yes":
-        symptoms = turn.payload["symptoms"]
-        if turn.user.consent_at is None:
-            turn.go("none", "")
-            turn.show(t("redflag_unconsented"))
-            return
-        rows = pain.add_symptoms(
-            turn.tx, turn.user, turn.now, dict.fromkeys(symptoms, True), "text"
-        )
-        turn.go("none", "")
-        await safety_actions.assess_symptoms(turn, rows)
-    else:
-        await prompt(turn)
+async def _no(turn: Turn, p: Payload, _: str) -> Next:
+    turn.say(t("redflag_no_ok"))
+    return RETURN
 
 
-FLOW = Flow(NAME, prompt, on_tap)
+async def _yes(turn: Turn, p: Payload, _: str) -> Next:
+    if turn.user.consent_at is None:
+        turn.say(t("redflag_unconsented"))
+        return END
+    outcome = await program_safety.record_symptoms(
+        turn.work, dict.fromkeys(p.symptoms, True), "text"
+    )
+    tell_safety(turn, outcome)
+    return END
+
+
+GRAPH: Graph[Step, Payload] = Graph("confirm", Step, Payload, Step.ASK)
+GRAPH.nodes = {
+    Step.ASK: Node(
+        _ask,
+        (
+            on(Tap("yes"), _yes, to=[END], echo=lambda p, _: t("echo.redflag_yes")),
+            on(Tap("no"), _no, to=[RETURN], echo=lambda p, _: t("echo.redflag_no")),
+        ),
+    ),
+}

@@ -5,50 +5,49 @@ Every per-user table cascades from ``users`` (``ON DELETE CASCADE``; SQLite runs
 is gone at commit, or nothing is. Afterwards the bot holds no row about the person; their
 next /start meets them as a new user.
 
-"No" puts the user back exactly where they were (a session in progress, say), like the
-red-flag confirmation does.
+The question interrupts whatever the user was doing; "No" RETURNs them exactly there, the
+same way the red-flag confirmation does.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
+
 from bot.content.texts import t
-from bot.telegram.flows import registry
-from bot.telegram.flows.base import Flow
+from bot.telegram.flows.graph import END, RETURN, Call, Graph, Next, Node, Tap, current_step, on
 from bot.telegram.turn import Turn
 from storage import users
 
-NAME = "delete"
+
+class Step(StrEnum):
+    CONFIRM = "confirm"
 
 
-async def begin(turn: Turn) -> None:
-    previous = turn.dialog
-    stash = {"flow": previous.flow, "step": previous.step, "payload": previous.payload}
-    if previous.flow == NAME:
-        stash = previous.payload.get("resume", {"flow": "none", "step": "", "payload": {}})
-    turn.go(NAME, "confirm", resume=stash)
-    await prompt(turn)
+@dataclass
+class Payload:
+    pass
 
 
-async def prompt(turn: Turn) -> None:
+def call(turn: Turn) -> Call:
+    return Call(GRAPH, Step.CONFIRM, Payload(), current_step(turn))
+
+
+async def _ask(turn: Turn, p: Payload) -> None:
     turn.show(
         t("delete_ask"),
         turn.buttons([[(t("delete_yes"), "yes")], [(t("delete_no"), "no")]]),
     )
 
 
-async def on_tap(turn: Turn, action: str) -> None:
-    if action == "yes":
-        await erase(turn)
-    elif action == "no":
-        stash = turn.payload.get("resume") or {"flow": "none", "step": "", "payload": {}}
-        turn.go(stash["flow"], stash["step"], **stash["payload"])
-        turn.show(t("delete_kept"))
-        flow = registry.get(stash["flow"])
-        if flow is not None:
-            turn.tapped_message_id = None  # the question comes again below
-            await flow.prompt(turn)
-    else:
-        await prompt(turn)
+async def _no(turn: Turn, p: Payload, _: str) -> Next:
+    turn.say(t("delete_kept"))
+    return RETURN
+
+
+async def _yes(turn: Turn, p: Payload, _: str) -> Next:
+    await erase(turn)
+    return END
 
 
 async def erase(turn: Turn) -> None:
@@ -58,9 +57,19 @@ async def erase(turn: Turn) -> None:
     # The loaded user and dialog rows no longer exist: detach them so nothing tries to
     # write them back at commit.
     turn.tx.expunge_all()
+    turn.erased = True
     turn.show(t("delete_done"))
     # Once committed: push the deleted rows out of SQLite's WAL too (a no-op on PostgreSQL).
     turn.after_commit.append(turn.services.db.scrub)
 
 
-FLOW = Flow(NAME, prompt, on_tap)
+GRAPH: Graph[Step, Payload] = Graph("delete", Step, Payload, Step.CONFIRM)
+GRAPH.nodes = {
+    Step.CONFIRM: Node(
+        _ask,
+        (
+            on(Tap("yes"), _yes, to=[END]),
+            on(Tap("no"), _no, to=[RETURN], echo=lambda p, _: t("echo.delete_no")),
+        ),
+    ),
+}

@@ -1,181 +1,200 @@
-"""/start for a new user: consent, red-flag screen, baseline, reminder time and zone, summary."""
+"""/start for a new user: consent, red-flag screen, baseline, reminder time and zone, summary.
+
+Each answered question stays in the chat as its answer ("Consent: yes, I agree"), the way a
+form keeps its filled-in fields; the next question comes as a new card below it.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import time
+from enum import StrEnum
 
-from telegram import KeyboardButton, Location, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import Location, ReplyKeyboardRemove
 
-from bot import scheduling
 from bot.coach import timezones
-from bot.coach.numbers import parse_int
-from bot.content.texts import quoted, t
+from bot.content.texts import t
+from bot.program import profile
 from bot.telegram.flows import answers, screen
-from bot.telegram.flows.base import Flow, tapped_score, tapped_value
-from bot.telegram.keyboards import Button, scale_rows
+from bot.telegram.flows.answers import (
+    PAIN,
+    REACH,
+    TYPED_PAIN,
+    TYPED_TIME,
+    TYPED_ZONE,
+    TapTime,
+    echo_pain,
+    echo_reach,
+    echo_time,
+    reach_rows,
+    time_rows,
+    zone_keyboard,
+)
+from bot.telegram.flows.graph import END, At, Calls, Goes, Graph, Next, Node, Shared, Tap, on
+from bot.telegram.keyboards import scale_rows
 from bot.telegram.turn import Turn
 
-NAME = "onboard"
-TIME_CHOICES = ("07:00", "07:30", "08:00", "12:00", "18:00", "20:00")
-REACHES = range(5)
+
+class Step(StrEnum):
+    CONSENT = "consent"
+    SCREEN = "screen"  # the red-flag screen is running; a clear one comes back here
+    BASELINE = "baseline"
+    REACH = "reach"
+    TIME = "time"
+    ZONE = "zone"
+    SUMMARY = "summary"
 
 
-def reach_rows(last: int | None = None) -> list[list[Button]]:
-    """Reach buttons, the user's last answer first (one tap for the usual case)."""
-    order = [last, *(r for r in REACHES if r != last)] if last is not None else list(REACHES)
-    buttons = [(t(f"reach.{r}"), f"reach.{r}") for r in order]
-    return [buttons[:2], buttons[2:4], buttons[4:]]
+@dataclass
+class Payload:
+    name: str = ""
 
 
-def time_rows() -> list[list[Button]]:
-    return [
-        [(c, f"time.{c.replace(':', '')}") for c in TIME_CHOICES[:3]],
-        [(c, f"time.{c.replace(':', '')}") for c in TIME_CHOICES[3:]],
-    ]
+def start(name: str) -> At:
+    return At(GRAPH, Step.CONSENT, Payload(name=name[:64]))
 
 
-def parse_time_action(action: str) -> time | None:
-    value = tapped_value(action, "time")
-    if value is None or len(value) != 4:
-        return None
-    hour, minute = parse_int(value[:2], 0, 23), parse_int(value[2:], 0, 59)
-    return None if hour is None or minute is None else time(hour, minute)
+def at_baseline() -> At:
+    """Where /resume sends a user cleared before onboarding was finished."""
+    return At(GRAPH, Step.BASELINE, Payload())
 
 
-def zone_keyboard() -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [[KeyboardButton(t("zone_share"), request_location=True)]],
-        resize_keyboard=True,
-        one_time_keyboard=True,
+async def _consent(turn: Turn, p: Payload) -> None:
+    turn.show(
+        t("welcome", name=p.name or "there"),
+        turn.buttons([[(t("consent_yes"), "agree"), (t("consent_no"), "decline")]]),
     )
 
 
-async def begin(turn: Turn, name: str) -> None:
-    turn.go(NAME, "consent", name=name[:64])
-    await prompt(turn)
+async def _agree(turn: Turn, p: Payload, _: str) -> Next:
+    profile.consent(turn.work)
+    return screen.call("screen", then=Step.SCREEN)
 
 
-async def prompt(turn: Turn) -> None:
-    step = turn.dialog.step
-    if step == "consent":
-        turn.show(
-            t("welcome", name=turn.payload.get("name") or "there"),
-            turn.buttons([[(t("consent_yes"), "agree"), (t("consent_no"), "decline")]]),
-        )
-    elif step == "baseline":
-        turn.show(t("baseline_ask"), turn.buttons(scale_rows("pain")))
-    elif step == "reach":
-        turn.show(t("reach_ask"), turn.buttons(reach_rows()))
-    elif step == "time":
-        turn.show(t("time_ask"), turn.buttons(time_rows()))
-    elif step == "zone":
-        turn.say(t("zone_ask", time=turn.user.reminder_time), zone_keyboard())
-    elif step == "summary":
-        user = turn.user
-        turn.show(
-            t(
-                "summary",
-                pain=user.baseline_pain,
-                reach=t(f"reach.{user.baseline_reach or 0}"),
-                time=user.reminder_time,
-                zone=user.timezone,
-            ),
-            turn.buttons([[(t("start_now"), "start"), (t("later"), "later")]]),
-        )
+async def _decline(turn: Turn, p: Payload, _: str) -> Next:
+    profile.refuse(turn.work)
+    turn.say(t("refused"))
+    return END
 
 
-async def on_tap(turn: Turn, action: str) -> None:
-    step = turn.dialog.step
-    user = turn.user
-    if step == "consent" and action == "agree":
-        user.consent_at = turn.now
-        await screen.begin(turn, then=NAME, source="screen")
-    elif step == "consent" and action == "decline":
-        user.status = "refused"
-        turn.go("none", "")
-        turn.show(t("refused"))
-    elif step == "baseline" and (score := tapped_score(action, "pain")) is not None:
-        await _baseline(turn, score)
-    elif step == "reach" and (reach := tapped_score(action, "reach")) is not None and reach < 5:
-        await _reach(turn, reach)
-    elif step == "time" and (chosen := parse_time_action(action)) is not None:
-        await _time(turn, chosen)
-    elif step == "summary" and action in ("start", "later"):
-        if action == "start":
-            from bot.telegram.flows import session
-
-            await session.begin(turn)
-        else:
-            turn.go("none", "")
-            turn.show(t("later_ok", time=user.reminder_time, zone=user.timezone))
-    else:
-        await prompt(turn)
+async def _screened(turn: Turn, p: Payload) -> Next:
+    """Back from a clear red-flag screen: on to the baseline."""
+    return Step.BASELINE
 
 
-@screen.on_clear(NAME)
-async def after_screen(turn: Turn) -> None:
-    """The red-flag screen found nothing: carry on to the baseline question."""
-    turn.go(NAME, "baseline")
-    await prompt(turn)
+async def _ask_baseline(turn: Turn, p: Payload) -> None:
+    turn.show(t("baseline_ask"), turn.buttons(scale_rows("pain")))
 
 
-async def _baseline(turn: Turn, score: int) -> None:
-    turn.go(NAME, "reach" if answers.set_baseline(turn, score) else "time")
-    await prompt(turn)
+async def _baseline(turn: Turn, p: Payload, score: int) -> Next:
+    return Step.REACH if profile.set_baseline(turn.work, score) else Step.TIME
 
 
-async def _reach(turn: Turn, reach: int) -> None:
-    await answers.set_baseline_reach(turn, reach)
-    turn.go(NAME, "time")
-    await prompt(turn)
+async def _ask_reach(turn: Turn, p: Payload) -> None:
+    turn.show(t("reach_ask"), turn.buttons(reach_rows()))
 
 
-async def _time(turn: Turn, chosen: time) -> None:
-    turn.user.reminder_time = chosen.strftime("%H:%M")
-    turn.go(NAME, "zone")
-    await prompt(turn)
+async def _reach(turn: Turn, p: Payload, reach: int) -> Next:
+    await profile.set_baseline_reach(turn.work, reach)
+    return Step.TIME
 
 
-async def on_text(turn: Turn, text: str) -> bool:
-    step = turn.dialog.step
-    if step == "baseline":
-        await answers.typed_score(turn, text, _baseline, prompt)
-        return True
-    if step == "time":
-        chosen = answers.typed_time(turn, text)
-        if chosen is None:
-            await prompt(turn)
-        else:
-            await _time(turn, chosen)
-        return True
-    if step == "zone":
-        zone = timezones.parse_zone(text)
-        if zone is None:
-            turn.say(t("zone_bad", text=quoted(text, 60)), zone_keyboard())
-        else:
-            await _zone(turn, zone)
-        return True
-    return False
+async def _ask_time(turn: Turn, p: Payload) -> None:
+    turn.show(t("time_ask"), turn.buttons(time_rows()))
 
 
-async def on_location(turn: Turn, location: Location) -> bool:
-    if turn.dialog.step != "zone":
-        return False
-    zone = await answers.zone_from_location(turn, location)
-    if zone is not None:
-        await _zone(turn, zone)
-    return True
+async def _time(turn: Turn, p: Payload, chosen: time) -> Next:
+    profile.set_reminder_time(turn.work, chosen)
+    return Step.ZONE
 
 
-async def _zone(turn: Turn, zone: str) -> None:
-    user = turn.user
-    user.timezone = zone
-    user.status = "active"
-    user.onboarded_on = turn.today
-    scheduling.schedule_next(user, turn.now)
+async def _ask_zone(turn: Turn, p: Payload) -> None:
+    turn.say(t("zone_ask", time=turn.user.reminder_time), zone_keyboard())
+
+
+async def _zone(turn: Turn, p: Payload, zone: str) -> Next:
+    profile.set_zone(turn.work, zone)
+    profile.finish_onboarding(turn.work)
     turn.say(t("zone_set", zone=timezones.describe(zone, turn.now)), ReplyKeyboardRemove())
-    turn.go(NAME, "summary")
-    await prompt(turn)
+    return Step.SUMMARY
 
 
-FLOW = Flow(NAME, prompt, on_tap, on_text, on_location)
+async def _located(turn: Turn, p: Payload, location: Location) -> Next:
+    zone = await answers.zone_from_location(turn, location)
+    return Step.ZONE if zone is None else await _zone(turn, p, zone)
+
+
+async def _summary(turn: Turn, p: Payload) -> None:
+    user = turn.user
+    turn.show(
+        t(
+            "summary",
+            pain=user.baseline_pain,
+            reach=t(f"reach.{user.baseline_reach or 0}"),
+            time=user.reminder_time,
+            zone=user.timezone,
+        ),
+        turn.buttons([[(t("start_now"), "start"), (t("later"), "later")]]),
+    )
+
+
+async def _start_now(turn: Turn, p: Payload, _: str) -> Next:
+    from bot.telegram.flows import session
+
+    return await session.today(turn)
+
+
+async def _later(turn: Turn, p: Payload, _: str) -> Next:
+    user = turn.user
+    turn.show(t("later_ok", time=user.reminder_time, zone=user.timezone))
+    return END
+
+
+def _echo_time(p: Payload, chosen: time) -> str:
+    return echo_time(chosen)
+
+
+GRAPH: Graph[Step, Payload] = Graph("onboard", Step, Payload, Step.CONSENT)
+GRAPH.nodes = {
+    Step.CONSENT: Node(
+        _consent,
+        (
+            on(Tap("agree"), _agree, to=[Calls("screen")], echo=lambda p, _: t("echo.consent")),
+            on(Tap("decline"), _decline, to=[END], echo=lambda p, _: t("echo.declined")),
+        ),
+    ),
+    # Only passed through: the screen's RETURN lands here and leads on at once.
+    Step.SCREEN: Node(_ask_baseline, enter=_screened, enter_to=(Step.BASELINE,)),
+    Step.BASELINE: Node(
+        _ask_baseline,
+        (
+            on(PAIN, _baseline, to=[Step.REACH, Step.TIME], echo=lambda p, v: echo_pain(v)),
+            on(TYPED_PAIN, _baseline, to=[Step.REACH, Step.TIME], echo=lambda p, v: echo_pain(v)),
+        ),
+    ),
+    Step.REACH: Node(
+        _ask_reach, (on(REACH, _reach, to=[Step.TIME], echo=lambda p, v: echo_reach(v)),)
+    ),
+    Step.TIME: Node(
+        _ask_time,
+        (
+            on(TapTime(), _time, to=[Step.ZONE], echo=_echo_time),
+            on(TYPED_TIME, _time, to=[Step.ZONE], echo=_echo_time),
+        ),
+    ),
+    Step.ZONE: Node(
+        _ask_zone,
+        (
+            on(TYPED_ZONE, _zone, to=[Step.SUMMARY]),
+            on(Shared(), _located, to=[Step.ZONE, Step.SUMMARY]),
+        ),
+        reask=False,  # "couldn't find that zone" is enough; the location button stays
+    ),
+    Step.SUMMARY: Node(
+        _summary,
+        (
+            on(Tap("start"), _start_now, to=[Goes("session")]),
+            on(Tap("later"), _later, to=[END]),
+        ),
+    ),
+}

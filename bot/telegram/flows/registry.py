@@ -1,39 +1,31 @@
-"""Flow name -> flow, so the dispatcher can find the flow a dialog row names."""
+"""Every dialog the bot has, by the name its ``dialogs`` rows carry: the one table of flows."""
 
 from __future__ import annotations
 
-from functools import cache
+from typing import Any
 
-from bot.telegram.flows.base import Flow
+from bot.telegram.flows import (
+    checkin,
+    confirm,
+    erase,
+    onboarding,
+    resume,
+    screen,
+    session,
+    settings,
+)
+from bot.telegram.flows.graph import Graph
 
-
-@cache
-def _flows() -> dict[str, Flow]:
-    from bot.telegram.flows import (
-        checkin,
-        confirm,
-        erase,
-        onboarding,
-        resume,
-        screen,
-        session,
-        settings,
+GRAPHS: dict[str, Graph[Any, Any]] = {
+    graph.name: graph
+    for graph in (
+        onboarding.GRAPH,
+        screen.GRAPH,
+        checkin.GRAPH,
+        session.GRAPH,
+        confirm.GRAPH,
+        resume.GRAPH,
+        settings.GRAPH,
+        erase.GRAPH,
     )
-
-    return {
-        f.name: f
-        for f in (
-            onboarding.FLOW,
-            screen.FLOW,
-            session.FLOW,
-            confirm.FLOW,
-            checkin.FLOW,
-            settings.FLOW,
-            resume.FLOW,
-            erase.FLOW,
-        )
-    }
-
-
-def get(name: str) -> Flow | None:
-    return _flows().get(name)
+}

@@ -2,110 +2,135 @@
 
 People rarely volunteer saddle numbness or bladder trouble unless asked, so every symptom is
 asked explicitly. "None of these" records a "no" for each; otherwise the user ticks what applies
-and the safety rules decide (any of them stops the program). The screen then hands back to the
-flow that asked for it (``then``), so each caller only says what happens after a clear screen.
+and the safety rules decide (any of them stops the program). A clear screen RETURNs to the
+flow that called it (onboarding, the check-in, /resume); /symptoms calls it with nobody to
+return to, so it ends there.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
 
 from bot.coach import safety, safety_messages
 from bot.content.texts import t
-from bot.telegram import safety_actions
-from bot.telegram.flows.base import Flow, tapped_number
+from bot.program import safety as program_safety
+from bot.telegram.flows.answers import tell_safety
+from bot.telegram.flows.graph import (
+    END,
+    RETURN,
+    Call,
+    Graph,
+    Next,
+    Node,
+    Tap,
+    TapNumber,
+    on,
+)
 from bot.telegram.keyboards import Button
 from bot.telegram.turn import Turn
-from storage import pain
-
-NAME = "screen"
-Continuation = Callable[[Turn], Awaitable[None]]
-_CONTINUATIONS: dict[str, Continuation] = {}
 
 
-def on_clear(flow: str) -> Callable[[Continuation], Continuation]:
-    """Register what ``flow`` does after a screen with nothing present."""
+class Step(StrEnum):
+    ASK = "ask"
+    PICK = "pick"
 
-    def register(continuation: Continuation) -> Continuation:
-        _CONTINUATIONS[flow] = continuation
-        return continuation
 
-    return register
+@dataclass
+class Payload:
+    source: str = "screen"  # "screen" (a flow asked), "symptoms" (/symptoms), "resume"
+    picked: list[str] = field(default_factory=list)
 
 
 def _symptoms() -> list[safety.Symptom]:
     return [question.symptom for question in safety.SCREEN_QUESTIONS]
 
 
-def _items(picked: list[str] | None = None) -> str:
-    picked = picked or []
+def _items(picked: list[str]) -> str:
     lines = []
     for number, symptom in enumerate(_symptoms(), start=1):
-        mark = "☑" if symptom.value in picked else f"{number}."
-        lines.append(f"{mark} {safety_messages.screen_question(symptom)}")
+        mark = "☑ " if symptom.value in picked else ""
+        lines.append(f"{mark}{number}. {safety_messages.screen_question(symptom)}")
     return "\n".join(lines)
 
 
-async def begin(turn: Turn, *, then: str, source: str) -> None:
-    turn.go(NAME, "ask", then=then, source=source, picked=[])
-    await prompt(turn)
+def call(source: str, then: StrEnum | None) -> Call:
+    """Ask the screen; a clear one comes back to ``then`` of the calling flow."""
+    return Call(GRAPH, Step.ASK, Payload(source=source), then)
 
 
-async def prompt(turn: Turn) -> None:
-    picked: list[str] = turn.payload.get("picked", [])
-    if turn.dialog.step == "ask":
-        turn.show(
-            t("screen_intro", items=_items()),
-            turn.buttons([[(t("screen_none"), "none")], [(t("screen_some"), "some")]]),
-        )
-        return
+async def _ask(turn: Turn, p: Payload) -> None:
+    intro = "screen_intro.symptoms" if p.source == "symptoms" else "screen_intro"
+    turn.show(
+        t(intro, items=_items([])),
+        turn.buttons([[(t("screen_none"), "none")], [(t("screen_some"), "some")]]),
+    )
+
+
+async def _pick_prompt(turn: Turn, p: Payload) -> None:
     rows: list[list[Button]] = []
     for number, symptom in enumerate(_symptoms(), start=1):
-        mark = "☑ " if symptom.value in picked else ""
+        mark = "☑ " if symptom.value in p.picked else ""
         label = f"{mark}{number}. {safety_messages.symptom_phrase(symptom)}"
         rows.append([(label, f"pick.{number}")])
     rows.append([(t("screen_done"), "done"), (t("screen_back"), "none")])
-    turn.show(t("screen_pick", items=_items(picked)), turn.buttons(rows))
+    turn.show(t("screen_pick", items=_items(p.picked)), turn.buttons(rows))
 
 
-async def on_tap(turn: Turn, action: str) -> None:
-    symptoms = _symptoms()
-    if action == "none":
-        await _clear(turn, symptoms)
-    elif action == "some" and turn.dialog.step == "ask":
-        turn.go(NAME, "pick", **{**turn.payload, "picked": []})
-        await prompt(turn)
-    elif action.startswith("pick.") and turn.dialog.step == "pick":
-        number = tapped_number(action, "pick", 1, len(symptoms))
-        if number is not None:
-            index = number - 1
-            picked = list(turn.payload.get("picked", []))
-            value = symptoms[index].value
-            picked = [p for p in picked if p != value] if value in picked else [*picked, value]
-            turn.update_payload(picked=picked)
-        await prompt(turn)
-    elif action == "done" and turn.dialog.step == "pick":
-        picked = turn.payload.get("picked", [])
-        if not picked:
-            turn.callback_answer = t("screen_pick_one")
-            await prompt(turn)
-            return
-        answers = {s.value: s.value in picked for s in symptoms}
-        rows = pain.add_symptoms(turn.tx, turn.user, turn.now, answers, turn.payload["source"])
-        turn.user.redflag_screen_at = turn.now
-        await safety_actions.assess_symptoms(turn, [r for r in rows if r.present])
-    else:
-        await prompt(turn)
+async def _none(turn: Turn, p: Payload, _: str) -> Next:
+    """Nothing present: a "no" for each, and back to whoever asked."""
+    answers = {s.value: False for s in _symptoms()}
+    await program_safety.record_symptoms(turn.work, answers, p.source)
+    if p.source == "symptoms":
+        turn.say(t("symptoms_none"))
+    return RETURN
 
 
-async def _clear(turn: Turn, symptoms: list[safety.Symptom]) -> None:
-    pain.add_symptoms(
-        turn.tx, turn.user, turn.now, {s.value: False for s in symptoms}, turn.payload["source"]
-    )
-    turn.user.redflag_screen_at = turn.now
-    then = turn.payload.get("then", "none")
-    turn.show(t("screen_clear"))
-    await _CONTINUATIONS[then](turn)
+async def _some(turn: Turn, p: Payload, _: str) -> Next:
+    p.picked = []
+    return Step.PICK
 
 
-FLOW = Flow(NAME, prompt, on_tap)
+async def _toggle(turn: Turn, p: Payload, number: int) -> Next:
+    value = _symptoms()[number - 1].value
+    p.picked = [v for v in p.picked if v != value] if value in p.picked else [*p.picked, value]
+    return Step.PICK
+
+
+async def _done(turn: Turn, p: Payload, _: str) -> Next:
+    if not p.picked:
+        turn.callback_answer = t("screen_pick_one")
+        return Step.PICK
+    answers = {s.value: s.value in p.picked for s in _symptoms()}
+    outcome = await program_safety.record_symptoms(turn.work, answers, p.source)
+    tell_safety(turn, outcome)
+    return END if outcome.paused else RETURN
+
+
+def _echo_none(p: Payload, _: str) -> str:
+    return t("echo.screen_none")
+
+
+def _echo_picked(p: Payload, _: str) -> str:
+    picked = [s for s in _symptoms() if s.value in p.picked]
+    return t("echo.screen_some", symptoms=safety_messages.symptom_list(picked))
+
+
+GRAPH: Graph[Step, Payload] = Graph("screen", Step, Payload, Step.ASK)
+GRAPH.nodes = {
+    Step.ASK: Node(
+        _ask,
+        (
+            on(Tap("none"), _none, to=[RETURN], echo=_echo_none),
+            on(Tap("some"), _some, to=[Step.PICK]),
+        ),
+    ),
+    Step.PICK: Node(
+        _pick_prompt,
+        (
+            on(TapNumber("pick", 1, len(_symptoms())), _toggle, to=[Step.PICK]),
+            on(Tap("done"), _done, to=[Step.PICK, END, RETURN], echo=_echo_picked),
+            on(Tap("none"), _none, to=[RETURN], echo=_echo_none),
+        ),
+    ),
+}

@@ -16,7 +16,7 @@ from telegram import Update
 
 from bot.content.texts import t
 from bot.program import lifecycle
-from bot.telegram.flows import erase, onboarding, registry, resume, screen, session, settings
+from bot.telegram.flows import erase, graph, onboarding, resume, screen, session, settings
 from bot.telegram.handlers import admin, data, library
 from bot.telegram.handlers import progress as progress_view
 from bot.telegram.services import BotContext
@@ -71,11 +71,11 @@ async def start(turn: Turn, update: Update) -> None:
     name = update.effective_user.first_name if update.effective_user else ""
     onboarding_now = lifecycle.status_of(user) is lifecycle.Status.ONBOARDING
     if user.consent_at is None:
-        await onboarding.begin(turn, name)
-    elif onboarding_now and (flow := registry.get(turn.dialog.flow)):
-        await flow.prompt(turn)
+        await graph.begin(turn, onboarding.start(name))
+    elif onboarding_now and graph.current_step(turn) is not None:
+        await graph.enter(turn)  # the question they were at, again
     elif onboarding_now:
-        await onboarding.after_screen(turn)
+        await graph.begin(turn, onboarding.at_baseline())
     else:
         turn.say(t("welcome_back"))
 
@@ -83,7 +83,7 @@ async def start(turn: Turn, update: Update) -> None:
 @command
 async def today(turn: Turn, update: Update) -> None:
     if _onboarded(turn):
-        await session.begin(turn)
+        await graph.begin(turn, await session.today(turn))
 
 
 @command
@@ -106,44 +106,38 @@ async def symptoms(turn: Turn, update: Update) -> None:
     if turn.user.consent_at is None:
         turn.say(t("not_started"))
         return
-    await screen.begin(turn, then="symptoms", source="symptoms")
-
-
-@screen.on_clear("symptoms")
-async def _symptoms_clear(turn: Turn) -> None:
-    turn.go("none", "")
-    turn.say(t("symptoms_none"))
+    await graph.begin(turn, screen.call("symptoms", then=None))
 
 
 @command
 async def settings_command(turn: Turn, update: Update) -> None:
     if _onboarded(turn):
-        await settings.begin(turn)
+        await graph.begin(turn, settings.open_at())
 
 
 @command
 async def remind(turn: Turn, update: Update) -> None:
     if _onboarded(turn):
-        await settings.begin(turn, "time")
+        await graph.begin(turn, settings.open_at(settings.Step.TIME))
 
 
 @command
 async def pause(turn: Turn, update: Update) -> None:
     if _onboarded(turn):
-        await resume.pause(turn, _argument(update))
+        resume.pause(turn, _argument(update))
 
 
 @command
 async def resume_command(turn: Turn, update: Update) -> None:
     if turn.user.consent_at is None:
         turn.say(t("not_started"))
-    else:
-        await resume.begin(turn)
+    elif (where := resume.resume(turn)) is not None:
+        await graph.begin(turn, where)
 
 
 @command
 async def delete(turn: Turn, update: Update) -> None:
-    await erase.begin(turn)
+    await graph.begin(turn, erase.call(turn))
 
 
 progress = command(progress_view.show_progress)

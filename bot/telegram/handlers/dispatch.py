@@ -1,8 +1,9 @@
-"""Routes taps, text and locations to the flow the user is in, and commands to their flows.
+"""Routes taps, text and locations to the dialog the user is in.
 
-Handlers stay thin: each PTB callback runs one :func:`run_turn` whose body asks the user's
-current flow what to do. A tap whose flow or version is not the dialog's current one is stale:
-it is answered "this has moved on" and the current question is shown again, never acted on.
+Handlers stay thin: each PTB callback runs one :func:`run_turn` whose body hands the answer to
+the dialog's graph (:mod:`bot.telegram.flows.graph`). A tap whose flow or version is not the
+dialog's current one is from a card the dialog has left: its buttons are taken off and nothing
+else happens. A typed red-flag phrase interrupts any dialog (the confirmation RETURNs to it).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from telegram.ext import ContextTypes
 
 from bot.coach import redflags
 from bot.content.texts import t
-from bot.telegram.flows import confirm, registry
+from bot.telegram.flows import confirm, graph
 from bot.telegram.handlers import library
 from bot.telegram.keyboards import LIBRARY, decode
 from bot.telegram.turn import Turn, run_turn
@@ -30,25 +31,15 @@ async def _tap(turn: Turn, update: Update) -> None:
         return
     tap = decode(data)
     dialog = turn.dialog
-    if tap is None:  # not something this bot sent: answer it and show where the user is
+    if tap is None:  # not something this bot sent
         turn.callback_answer = t("unknown_button")
-        current = registry.get(dialog.flow)
-        if current is not None:
-            await current.prompt(turn)
         return
     if tap.flow != dialog.flow or tap.version != dialog.version:
         turn.callback_answer = t("stale_short")
-        flow = registry.get(dialog.flow)
-        if flow is not None:
-            turn.tapped_message_id = None
-            turn.say(t("stale"))
-            await flow.prompt(turn)
+        turn.tapped_old_card()
         return
-    flow = registry.get(tap.flow)
-    if flow is None:
-        turn.callback_answer = t("unknown_button")
-        return
-    await flow.on_tap(turn, tap.action)
+    turn.tapped_live_card()
+    await graph.answer(turn, tap.action)
 
 
 async def on_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -60,14 +51,13 @@ async def _text(turn: Turn, update: Update) -> None:
     text = update.message.text or ""
     hits = redflags.scan(text)
     if hits:
-        await confirm.begin(turn, hits)
+        await graph.begin(turn, confirm.call(turn, hits))
         return
-    flow = registry.get(turn.dialog.flow)
-    if flow is not None and await flow.on_text(turn, text):
+    if await graph.answer(turn, graph.TypedText(text)):
         return
-    if flow is not None:
+    if graph.expects_answer(turn):
         turn.say(t("button_expected"))
-        await flow.prompt(turn)
+        await graph.enter(turn)
     else:
         turn.say(t("didnt_get"))
 
@@ -78,8 +68,7 @@ async def on_location(update: Update, context: ContextTypes.DEFAULT_TYPE) -> Non
 
 async def _location(turn: Turn, update: Update) -> None:
     assert update.message is not None and update.message.location is not None
-    flow = registry.get(turn.dialog.flow)
-    if flow is None or not await flow.on_location(turn, update.message.location):
+    if not await graph.answer(turn, update.message.location):
         turn.say(t("didnt_get"))
 
 

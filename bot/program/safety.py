@@ -1,0 +1,150 @@
+"""What the program does with a safety decision: record it, pause, and say so.
+
+The rules themselves live in :mod:`bot.coach.safety` (pure, tested as tables). This module
+feeds them the user's history from storage and carries out the decision inside the same unit
+of work as the report that caused it, so a report and its escalation land together. The words
+are rendered by the caller (:func:`bot.coach.safety_messages.render`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from bot import metrics
+from bot.coach import safety
+from bot.program import lifecycle
+from bot.program.work import Work
+from storage import escalations, models, pain, sessions
+
+HISTORY_WINDOW = timedelta(weeks=10)
+CAUTION_WINDOW = timedelta(days=14)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """A decision and what was done about it."""
+
+    decision: safety.Decision
+    recorded: bool  # a new escalation row (False: none, or the same level already in force)
+    paused: bool  # the program stopped with this decision
+    alert: bool  # the clinician chat is owed an alert (sent after commit)
+
+    @property
+    def level(self) -> safety.Level:
+        return self.decision.level
+
+
+NOTHING = Outcome(safety.Decision(safety.Level.NONE, ()), False, False, False)
+
+
+def to_report(row: models.PainReport) -> safety.PainReport:
+    return safety.PainReport(
+        at=row.at,
+        score=row.score,
+        kind=safety.ReportKind(row.kind),
+        reach=safety.Reach(row.reach) if row.reach is not None else None,
+        exercise_id=row.exercise_id,
+        settled=safety.Settled(row.settled) if row.settled else None,
+        id=row.id,
+    )
+
+
+def to_symptom(row: models.SymptomAnswer) -> safety.SymptomAnswer:
+    return safety.SymptomAnswer(
+        at=row.at, symptom=safety.Symptom(row.symptom), present=row.present, id=row.id
+    )
+
+
+async def history_of(work: Work) -> safety.History:
+    user = work.user
+    await work.tx.flush()
+    since = work.now - HISTORY_WINDOW
+    reports = await pain.reports_since(work.tx, user.id, since)
+    symptoms = await pain.symptoms_since(work.tx, user.id, since)
+    cautions = [
+        e.at
+        for e in await escalations.escalations_since(work.tx, user.id, work.now - CAUTION_WINDOW)
+        if e.level == safety.Level.CAUTION
+    ]
+    return safety.History(
+        baseline_score=user.baseline_pain if user.baseline_pain is not None else 0,
+        baseline_reach=safety.Reach(user.baseline_reach or 0),
+        program_start=user.consent_at or user.created_at,
+        reports=[to_report(r) for r in reports],
+        symptoms=[to_symptom(s) for s in symptoms],
+        past_cautions=cautions,
+    )
+
+
+def add_report(
+    work: Work,
+    kind: str,
+    score: int,
+    *,
+    reach: int | None = None,
+    settled: str | None = None,
+    exercise_id: str | None = None,
+    session_id: int | None = None,
+    local_date: date | None = None,
+) -> models.PainReport:
+    return pain.add_report(
+        work.tx,
+        work.user,
+        at=work.now,
+        local_date=local_date or work.today,
+        kind=kind,
+        score=score,
+        reach=reach,
+        settled=settled,
+        exercise_id=exercise_id,
+        session_id=session_id,
+    )
+
+
+async def record_pain(work: Work, report: models.PainReport, session_id: int | None) -> Outcome:
+    """Run the rules after a new (or completed) pain report and act on the outcome."""
+    history = await history_of(work)
+    decision = safety.assess(history, work.now, to_report(report))
+    if report.reach is not None:
+        work.user.last_reach = report.reach
+    return await _act(work, decision, session_id)
+
+
+async def record_symptoms(
+    work: Work, answers: Mapping[str, bool], source: str, session_id: int | None = None
+) -> Outcome:
+    """Store symptom answers (screen, /symptoms or a confirmed phrase) and run the rules."""
+    rows = pain.add_symptoms(work.tx, work.user, work.now, dict(answers), source)
+    if source != "text":
+        work.user.redflag_screen_at = work.now
+    present: Sequence[models.SymptomAnswer] = [r for r in rows if r.present]
+    history = await history_of(work)
+    decision = safety.assess(history, work.now, to_symptom(present[0]) if present else None)
+    return await _act(work, decision, session_id)
+
+
+async def _act(work: Work, decision: safety.Decision, session_id: int | None) -> Outcome:
+    user = work.user
+    if decision.level == safety.Level.NONE:
+        return Outcome(decision, False, False, False)
+    if decision.level <= lifecycle.safety_level(user):
+        return Outcome(decision, False, False, False)  # the same escalation, said again
+    alert = work.settings.clinician_chat_id is not None and decision.level >= safety.Level.PHYSICIAN
+    escalations.add_escalation(
+        work.tx,
+        user.id,
+        at=work.now,
+        level=int(decision.level),
+        reasons=[{"code": r.code, **dict(r.detail)} for r in decision.reasons],
+        report_ids=list(decision.report_ids),
+        alert_due=alert,
+    )
+    metrics.ESCALATIONS.labels(level=decision.level.name.lower()).inc()
+    paused = decision.level >= safety.Level.PHYSICIAN
+    if paused:
+        lifecycle.pause_for_safety(user, decision.level, work.now)
+        if session_id is not None:
+            await sessions.stop_session(work.tx, session_id, work.now)
+    return Outcome(decision, True, paused, alert)

@@ -1,0 +1,109 @@
+"""A guided session: its plan, each step taken, the pain around it, and how it went.
+
+The session row holds the plan; each step is a ``session_steps`` row. The plan also rides in
+the dialog (the flow keeps it), so a step on the hot path never reads the session row: these
+functions take what the flow already has.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.coach import program
+from bot.program import progression, safety
+from bot.program.work import Work
+from storage import sessions as store
+from storage.models import ExerciseSession
+
+PLAN_KEYS = ("exercise_id", "notch")
+ENDINGS = ("done", "skip", "too_painful")  # how an exercise of the plan can end
+
+
+async def start(work: Work, *, gentle: bool) -> ExerciseSession:
+    """A new session: today's plan, or for an extra one the easiest variant of each slot."""
+    levels = {
+        row.slot: program.ExerciseLevel(row.exercise_id, row.notch)
+        for row in await store.levels_of(work.tx, work.user.id)
+    }
+    plan = program.plan_today(
+        work.catalog, levels={} if gentle else levels, too_hard=frozenset(), day=work.today
+    )
+    session = ExerciseSession(
+        user_id=work.user.id,
+        started_at=work.now,
+        local_date=work.today,
+        status="in_progress",
+        plan=[{"exercise_id": p.exercise_id, "notch": p.notch} for p in plan],
+    )
+    work.tx.add(session)
+    await work.tx.flush()
+    return session
+
+
+def record_step(
+    work: Work, session_id: int, planned: dict[str, Any], pos: int, index: int, action: str
+) -> None:
+    """One tap of a step: next, done, skip or too_painful."""
+    store.add_step(
+        work.tx,
+        work.now,
+        session_id=session_id,
+        user_id=work.user.id,
+        exercise_id=planned["exercise_id"],
+        position=pos,
+        step_index=index,
+        action=action,
+        notch=planned["notch"],
+    )
+
+
+@dataclass(frozen=True)
+class Scored:
+    session: ExerciseSession
+    safety: safety.Outcome
+
+
+async def record_pain(
+    work: Work, session_id: int, kind: str, score: int, exercise_id: str | None = None
+) -> Scored:
+    """A pain score before, during (an exercise too painful) or after the session."""
+    session = await store.get_session(work.tx, session_id)
+    assert session is not None, "a session dialog always points at its session"
+    report = safety.add_report(work, kind, score, exercise_id=exercise_id, session_id=session.id)
+    if kind == "before_session":
+        session.pain_before = score
+    elif kind == "after_session":
+        session.pain_after = score
+        session.status = "done"
+        session.finished_at = work.now
+        work.user.last_session_on = work.today
+    outcome = await safety.record_pain(work, report, session.id)
+    return Scored(session, outcome)
+
+
+@dataclass(frozen=True)
+class Finished:
+    """How the session went: exercise names per ending, and what progression decided."""
+
+    names: dict[str, list[str]]
+    pain_before: int | None
+    pain_after: int | None
+    progressed: progression.Progressed
+
+
+async def finish(work: Work, session: ExerciseSession) -> Finished:
+    outcome: dict[int, str] = {}
+    for row in await store.steps_of(work.tx, session.id):
+        if row.action in ENDINGS:
+            outcome[row.position] = row.action
+    names = {
+        kind: [
+            work.catalog.get(session.plan[pos]["exercise_id"]).name
+            for pos, action in sorted(outcome.items())
+            if action == kind
+        ]
+        for kind in ENDINGS
+    }
+    progressed = await progression.after_session(work, session)
+    return Finished(names, session.pain_before, session.pain_after, progressed)
