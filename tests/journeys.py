@@ -366,7 +366,7 @@ JOURNEYS: tuple[Journey, ...] = (
             (d(6, session=(6, 5, 6)), d(5, settled=YES, session=(5, 5, 5)),
              d(4, settled=YES, session=(4, 4, 4), news=[IMPROVED]),
              d(4, settled=YES, session=(4, 4, 4)), d(3, settled=YES))),
-    Journey("improving user at 6 before and 6 after a session: not above the 5/10 limit", 6, B,
+    Journey("improving user at 6 before and 6 after a session: the session did not raise it", 6, B,
             (d(6, session=(6, 5, 6)), d(6, settled=YES, session=(6, 5, 6)), d(6, settled=YES))),
     Journey("centralising pain with a small rise in back pain: good news, no escalation", 3, T,
             (d(4, B, news=[CENTRALISED]), d(4, BK, news=[CENTRALISED]), d(4, BK), d(3, BK))),

@@ -70,3 +70,11 @@ def test_every_reply_speaks_with_the_highest_level_of_its_turn_and_one_voice(
         first_paused = next((i for i, x in enumerate(levels) if x >= Level.PHYSICIAN), None)
         if first_paused is not None:
             assert all(x >= levels[first_paused] for x in levels[first_paused:])
+
+
+def test_docs_list_every_journey() -> None:
+    from pathlib import Path
+
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "safety.md").read_text(encoding="utf-8")
+    missing = [j.name for j in JOURNEYS if f"| {j.name} |" not in docs]
+    assert not missing, f"docs/safety.md lacks journeys: {missing}"
