@@ -103,7 +103,7 @@ async def _edit_or_send(bot: Bot, chat_id: int, message_id: int, reply: Reply) -
         return await bot.send_message(chat_id, reply.text, reply_markup=reply.markup)
 
 
-async def _strip(bot: Bot, chat_id: int, message_id: int) -> None:
+async def strip_buttons(bot: Bot, chat_id: int, message_id: int) -> None:
     """Take the buttons off a card the dialog has left; already bare or gone is fine."""
     try:
         await bot.edit_message_reply_markup(chat_id=chat_id, message_id=message_id)
@@ -124,7 +124,7 @@ async def deliver(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
                 chat_id, content, filename=name, caption=reply.text or None
             )
         if reply.strip and reply.edit_of is not None:
-            await _strip(bot, chat_id, reply.edit_of)
+            await strip_buttons(bot, chat_id, reply.edit_of)
             return None
         if reply.edit_of is not None:
             return await _edit_or_send(bot, chat_id, reply.edit_of, reply)

@@ -102,8 +102,7 @@ class DailyReminders:
             return None
         if left is not None and user.dialog and user.dialog.flow == checkin.GRAPH.name:
             await sessions.stop_session(tx, int(left), now)  # abandoned: the day moved on
-        text, markup = card
-        return Outgoing(user.chat_id, text, markup, kind, local_day)
+        return Outgoing(user.chat_id, card.text, card.markup, kind, local_day, card.replaces)
 
     def advance(self, user: User, claim: Claim, sent: Outgoing, now: datetime) -> None:
         user.snooze_at = None

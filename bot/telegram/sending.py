@@ -69,6 +69,7 @@ class Outgoing:
     markup: InlineKeyboardMarkup | None
     kind: str  # reminder_log.kind
     day: date  # the user's local day
+    replaces_card: int | None = None  # the dialog card whose buttons this message takes over
 
 
 class Due(Protocol):
@@ -197,6 +198,8 @@ class Sender:
             return True
         if not await self._until(slot):
             return False
+        if outgoing.replaces_card is not None:
+            await self._strip(outgoing.chat_id, outgoing.replaces_card)
         message = await self._send(due, claim, outgoing)
         if message is None:
             return True
@@ -221,6 +224,13 @@ class Sender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._closing.wait(), delay)
         return not self.closing
+
+    async def _strip(self, chat_id: int, message_id: int) -> None:
+        """Take the buttons off the card the new one replaces; one attempt, never fatal."""
+        try:
+            await delivery.strip_buttons(self.bot, chat_id, message_id)
+        except TelegramError as exc:
+            log.info("an old card kept its buttons (%s)", exc)
 
     async def _send(self, due: Due, claim: Claim, outgoing: Outgoing) -> Message | None:
         """None unless Telegram accepted it. A 403 marks the user unreachable; any other
@@ -260,6 +270,8 @@ class Sender:
                 )
                 due.advance(user, claim, sent, now)
                 user.reminder_claimed_until = None
+                if sent.markup is not None:  # a dialog card: the live one from now on
+                    await users.set_card(tx, user.id, message_id)
         except IntegrityError:
             log.error(
                 "%s for %s/%s was already recorded: a duplicate was sent",

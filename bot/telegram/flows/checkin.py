@@ -196,13 +196,23 @@ RESTING_STEPS = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class ReminderCard:
+    """The check-in card a reminder sends, and the card whose buttons it takes over."""
+
+    text: str
+    markup: InlineKeyboardMarkup
+    replaces: int | None
+
+
 def open_for_reminder(
     user: User, now: datetime, kind: str, *, offer_only: bool
-) -> tuple[str, InlineKeyboardMarkup] | None:
+) -> ReminderCard | None:
     """Open the check-in a reminder carries: its card, or None while the user is mid-dialog.
 
     ``offer_only``: a snoozed reminder on a day the user already checked in offers the session
-    without asking for pain again.
+    without asking for pain again. The dialog's live card until now is ``replaces``: the
+    sender takes its buttons off and records the new card as live once it is sent.
     """
     dialog = user.dialog
     assert dialog is not None
@@ -210,6 +220,7 @@ def open_for_reminder(
     busy = dialog.flow not in ("none", GRAPH.name) and not resting
     if busy and now - dialog.updated_at < BUSY_GRACE:
         return None
+    replaces, dialog.card_message_id = dialog.card_message_id, None
     dialog.version += 1
     dialog.updated_at = now
     dialog.flow = GRAPH.name
@@ -220,4 +231,4 @@ def open_for_reminder(
         opening = "checkin" if kind == "checkin" else kind
         dialog.step, dialog.payload = Step.PAIN.value, {"kind": opening}
         text, rows = t(f"reminder.{opening}"), scale_rows("pain")
-    return text, keyboard(GRAPH.name, dialog.version, rows)
+    return ReminderCard(text, keyboard(GRAPH.name, dialog.version, rows), replaces)
