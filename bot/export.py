@@ -24,7 +24,7 @@ from bot.coach.catalog import Catalog
 from bot.coach.program import ExerciseLevel
 from bot.coach.progression import amount_label
 from bot.content.texts import t
-from bot.history import change_of
+from bot.program.history import change_of
 from storage import stats
 from storage.models import ExerciseSession, PainReport, SessionStep
 

@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from bot import scheduling
 from bot.coach.safety import Level
-from bot.program import lifecycle
+from bot.program import lifecycle, scheduling
 from bot.program.work import Work
 from storage import escalations
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from datetime import time
 
-from bot import scheduling
-from bot.program import lifecycle
+from bot.program import lifecycle, scheduling
 from bot.program.safety import add_report
 from bot.program.work import Work
 from storage import pain

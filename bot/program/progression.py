@@ -32,7 +32,7 @@ from bot.coach import progression as rules
 from bot.coach.catalog import Catalog
 from bot.coach.program import ExerciseLevel
 from bot.content.texts import t
-from bot.history import CHANGE_KEY, change_of
+from bot.program.history import CHANGE_KEY, change_of
 from bot.program.work import Work
 from storage import models, pain, sessions
 

@@ -23,9 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 from telegram.ext import Application
 
-from bot import scheduling
 from bot.coach import schedule
-from bot.program import lifecycle
+from bot.program import lifecycle, scheduling
 from bot.telegram import alerts, weekly
 from bot.telegram.flows import checkin
 from bot.telegram.sending import (

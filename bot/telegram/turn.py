@@ -24,9 +24,9 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from bot import scheduling
 from bot.coach import schedule
 from bot.content.texts import t
+from bot.program import scheduling
 from bot.program.work import Work
 from bot.telegram import delivery, outbox
 from bot.telegram.keyboards import Button, keyboard

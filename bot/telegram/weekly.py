@@ -18,12 +18,11 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import history, scheduling
 from bot.coach import adherence, schedule
 from bot.coach.catalog import Catalog
 from bot.coach.progression import amount_label
 from bot.content.texts import t
-from bot.program import lifecycle
+from bot.program import history, lifecycle, scheduling
 from bot.telegram.handlers.progress import number
 from bot.telegram.sending import Claim, Outgoing, record_missed
 from storage import reminders as reminder_store

@@ -11,10 +11,9 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup
 
-from bot import scheduling
 from bot.content.texts import t
 from bot.program import checkin as program
-from bot.program import lifecycle
+from bot.program import lifecycle, scheduling
 from bot.telegram.flows import screen
 from bot.telegram.flows.answers import (
     PAIN,

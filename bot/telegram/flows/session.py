@@ -17,10 +17,9 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from bot import scheduling
 from bot.coach.catalog import Exercise, render_full, render_steps
 from bot.content.texts import t
-from bot.program import lifecycle
+from bot.program import lifecycle, scheduling
 from bot.program import session as program
 from bot.telegram.flows.answers import PAIN, TYPED_PAIN, tell_safety
 from bot.telegram.flows.graph import END, At, Graph, Next, Node, Tap, current_step, on

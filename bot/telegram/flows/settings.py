@@ -12,10 +12,9 @@ from enum import StrEnum
 
 from telegram import Location, ReplyKeyboardRemove
 
-from bot import scheduling
 from bot.coach import timezones
 from bot.content.texts import t
-from bot.program import profile
+from bot.program import profile, scheduling
 from bot.telegram.flows import answers
 from bot.telegram.flows.answers import TYPED_TIME, TYPED_ZONE, TapTime, time_rows, zone_keyboard
 from bot.telegram.flows.graph import END, At, Graph, Next, Node, Shared, Tap, TapNumber, on

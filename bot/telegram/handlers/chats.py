@@ -18,8 +18,8 @@ from telegram.constants import ChatType
 from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop, ContextTypes
 
-from bot import scheduling
 from bot.content.texts import t
+from bot.program import scheduling
 from bot.telegram.services import services_of
 from storage import outbox as store
 from storage import users

@@ -11,9 +11,10 @@ from datetime import date
 
 from telegram import Update
 
-from bot import charts, history
+from bot import charts
 from bot.coach import adherence
 from bot.content.texts import t
+from bot.program import history
 from bot.telegram.outbox import Reply
 from bot.telegram.turn import Turn
 
