@@ -24,7 +24,6 @@ from telegram import (
 )
 from telegram.ext import ContextTypes
 
-from bot.coach import schedule
 from bot.content.texts import t
 from bot.program import scheduling
 from bot.program.work import Work
@@ -76,13 +75,9 @@ class Turn:
             self.out.append(Reply.stripping(self.tapped_message_id))
 
     @property
-    def zone(self) -> str:
-        return self.user.timezone or "UTC"
-
-    @property
     def today(self) -> date:
         """The user's local date now (UTC until they told us their zone)."""
-        return schedule.local_date(self.now, self.zone)
+        return self.work.today
 
     @property
     def work(self) -> Work:
