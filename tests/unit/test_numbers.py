@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from bot.coach.numbers import parse_int
-from bot.telegram.flows.base import parse_pain, tapped_score
+from bot.telegram.flows.answers import PAIN
+from bot.telegram.flows.base import parse_pain
 from bot.telegram.keyboards import decode
 
 
@@ -28,7 +29,7 @@ def test_ascii_digits_within_the_range_are_read() -> None:
 )
 def test_forged_callback_data_decodes_to_nothing_or_a_score_of_nothing(data: str) -> None:
     tap = decode(data)
-    assert tap is None or tapped_score(tap.action, "pain") is None
+    assert tap is None or PAIN.match(tap.action) is None
 
 
 def test_a_typed_score_may_be_written_with_full_width_digits() -> None:
@@ -41,4 +42,4 @@ def test_decoding_any_callback_data_never_raises(data: str) -> None:
     tap = decode(data)
     if tap is not None:
         assert 0 <= tap.version < 2**31
-        tapped_score(tap.action, "pain")
+        PAIN.match(tap.action)

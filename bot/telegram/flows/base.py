@@ -27,10 +27,6 @@ def tapped_value(action: str, prefix: str) -> str | None:
     return value if head == prefix and value else None
 
 
-def tapped_score(action: str, prefix: str) -> int | None:
-    return tapped_number(action, prefix, 0, 10)
-
-
 def tapped_number(action: str, prefix: str, low: int, high: int) -> int | None:
     """``"pick.3"`` -> 3 when within ``low..high``; None for anything else, forged or not."""
     value = tapped_value(action, prefix)
