@@ -198,11 +198,11 @@ class Sender:
             return True
         if not await self._until(slot):
             return False
-        if outgoing.replaces_card is not None:
-            await self._strip(outgoing.chat_id, outgoing.replaces_card)
         message = await self._send(due, claim, outgoing)
         if message is None:
             return True
+        if outgoing.replaces_card is not None:  # after the send: it must not delay the slot
+            await self._strip(outgoing.chat_id, outgoing.replaces_card)
         await self._record(due, claim, outgoing, now, message.message_id)
         metrics.REMINDERS.labels(outcome="sent").inc()
         return True
