@@ -146,6 +146,21 @@ async def pain_scores(
     return [PainScore(uid, day, kind, score) for uid, day, kind, score in rows]
 
 
+async def furthest_reach_by_day(tx: AsyncSession, user_id: int, since: date) -> dict[date, int]:
+    """Local day -> the furthest the user's pain reached that day (any report that said), from
+    ``since`` on."""
+    rows = await tx.execute(
+        select(PainReport.local_date, func.max(PainReport.reach))
+        .where(
+            PainReport.user_id == user_id,
+            PainReport.local_date >= since,
+            PainReport.reach.is_not(None),
+        )
+        .group_by(PainReport.local_date)
+    )
+    return {day: reach for day, reach in rows.all() if reach is not None}
+
+
 async def finished_session_days(tx: AsyncSession, user_id: int) -> list[date]:
     """Local days with a finished session, oldest first (one entry per session)."""
     rows = await tx.scalars(

@@ -35,8 +35,10 @@ from bot.coach.program import ExerciseLevel
 DAILY_KINDS = frozenset({"onboarding", "checkin", "before_session"})
 #: Days of daily pain the /progress chart needs; fewer get a few lines of text instead.
 MIN_DAYS_FOR_CHART = 3
-#: Days the /progress chart covers (four weeks, today included).
-CHART_DAYS = 28
+#: The most days the /progress chart covers (eight weeks, today included) ...
+CHART_DAYS = 56
+#: ... and the fewest: it spans the user's own data, but never less than a week.
+CHART_MIN_DAYS = 7
 #: How far the weekly mean must move (points on 0-10) to count as better or worse.
 TREND_POINTS = 1.0
 
@@ -164,7 +166,10 @@ class Progress:
 
     @property
     def chart_first_day(self) -> date:
-        return self.today - timedelta(days=CHART_DAYS - 1)
+        """The chart starts at the user's first pain score or session in the last
+        :data:`CHART_DAYS`, and at least :data:`CHART_MIN_DAYS` before its end (today)."""
+        earliest = min([*self.daily, *self.session_days], default=self.today)
+        return min(earliest, self.today - timedelta(days=CHART_MIN_DAYS - 1))
 
 
 def progress(

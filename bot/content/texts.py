@@ -7,6 +7,7 @@ wording can be reviewed (and translated) in one file without touching code.
 from __future__ import annotations
 
 import unicodedata
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,11 @@ def _texts() -> dict[str, str]:
 def t(key: str, **values: Any) -> str:
     """The text called ``key`` with its ``{placeholders}`` filled in."""
     return _texts()[key].format(**values)
+
+
+def day_text(day: date) -> str:
+    """A day as every text writes it: "Wed 2 Dec" (no year, no leading zero)."""
+    return f"{day:%a} {day.day} {day:%b}"
 
 
 def keys() -> frozenset[str]:

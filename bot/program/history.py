@@ -34,6 +34,11 @@ async def session_days(tx: AsyncSession, user_id: int) -> list[date]:
     return await stats.finished_session_days(tx, user_id)
 
 
+async def furthest_reach(tx: AsyncSession, user_id: int, since: date) -> dict[date, int]:
+    """Local day -> how far down the leg the pain reached that day (``Reach``), from ``since``."""
+    return await stats.furthest_reach_by_day(tx, user_id, since)
+
+
 def change_of(entry: dict[str, Any]) -> dict[str, Any] | None:
     """The progression change recorded on a plan entry, if any."""
     change = entry.get(CHANGE_KEY)

@@ -68,3 +68,23 @@ async def test_the_stats_counts(database: Database) -> None:
         both = await stats.pain_scores(tx, [1, 2], {"checkin"}, since=NOW.date())
         assert sorted((s.user_id, s.score) for s in both) == [(1, 3), (2, 4)]
         assert await stats.pain_scores(tx, [1], {"checkin"}, since=date(2026, 2, 1)) == []
+
+
+async def test_the_furthest_reach_of_each_day(database: Database) -> None:
+    day = NOW.date()
+    async with database.transaction() as tx:
+        alice = users.new_user(tx, 1, 1, NOW)
+        await tx.flush()
+        for days_ago, reach in ((9, 4), (1, 3), (1, 1), (0, None), (0, 2)):
+            pain.add_report(
+                tx,
+                alice,
+                at=NOW - timedelta(days=days_ago),
+                local_date=day - timedelta(days=days_ago),
+                kind="checkin",
+                score=4,
+                reach=reach,
+            )
+    async with database.transaction() as tx:
+        reached = await stats.furthest_reach_by_day(tx, 1, since=day - timedelta(days=7))
+    assert reached == {day - timedelta(days=1): 3, day: 2}

@@ -94,15 +94,31 @@ def test_no_scores_no_change() -> None:
     assert adherence.change_since_start(5, {}, day(3)) is None
 
 
-def test_progress_needs_three_days_for_a_chart_and_keeps_four_weeks() -> None:
-    entries = [PainEntry(day(n), "checkin", 4) for n in (0, 40, 41)]
-    numbers = adherence.progress(entries, [day(41)], baseline=5, start=day(0), today=day(41))
-    assert set(numbers.daily) == {day(40), day(41)}, "day 0 is outside the four weeks"
+def test_progress_needs_three_days_for_a_chart_and_keeps_eight_weeks() -> None:
+    entries = [PainEntry(day(n), "checkin", 4) for n in (0, 60, 61)]
+    numbers = adherence.progress(entries, [day(61)], baseline=5, start=day(0), today=day(61))
+    assert set(numbers.daily) == {day(60), day(61)}, "day 0 is outside the eight weeks"
     assert numbers.days_reported == 3
     assert not numbers.enough_for_chart, "two days in the chart's window are not a chart"
-    entries.append(PainEntry(day(39), "checkin", 4))
-    numbers = adherence.progress(entries, [], baseline=5, start=day(0), today=day(41))
+    entries.append(PainEntry(day(59), "checkin", 4))
+    numbers = adherence.progress(entries, [], baseline=5, start=day(0), today=day(61))
     assert numbers.enough_for_chart
+
+
+@pytest.mark.parametrize(
+    ("scored", "first_day"),
+    [
+        ((59, 60, 61), 55),  # three days: still a week wide
+        ((40, 60, 61), 40),  # three weeks: from the first score
+        ((0, 5, 6, 30, 61), 6),  # more: the last eight weeks
+    ],
+)
+def test_the_chart_spans_the_users_own_data_a_week_to_eight_weeks(
+    scored: tuple[int, ...], first_day: int
+) -> None:
+    entries = [PainEntry(day(n), "checkin", 4) for n in scored]
+    numbers = adherence.progress(entries, [], baseline=5, start=day(0), today=day(61))
+    assert numbers.chart_first_day == day(first_day)
 
 
 # --------------------------------------------------------------------------- weekly summary

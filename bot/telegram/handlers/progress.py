@@ -1,4 +1,4 @@
-"""/progress: the pain chart of the last four weeks, with streak, sessions and change.
+"""/progress: the pain chart (a week to eight weeks), with streak, sessions and change.
 
 The numbers come from :mod:`bot.coach.adherence` (pure), the picture from :mod:`bot.charts`
 (rendered in a worker thread). With fewer than three days of pain scores a chart would be a
@@ -13,6 +13,7 @@ from telegram import Update
 
 from bot import charts
 from bot.coach import adherence
+from bot.coach.safety import Reach
 from bot.content.texts import t
 from bot.program import history
 from bot.telegram.outbox import Reply
@@ -108,6 +109,8 @@ def chart_labels() -> charts.ChartLabels:
         pain_axis=t("chart.pain_axis"),
         pain=t("chart.pain"),
         baseline=t("chart.baseline"),
+        reach_axis=t("chart.reach_axis"),
+        reach=[t(f"chart.reach.{r}") for r in range(len(Reach))],
         session=t("chart.session"),
     )
 
@@ -126,11 +129,13 @@ async def show_progress(turn: Turn, update: Update) -> None:
             )
         )
         return
+    first = numbers.chart_first_day
     png = await charts.render_pain_chart_async(
         numbers.daily,
         numbers.session_days,
+        await history.furthest_reach(turn.tx, turn.user.id, first),
         baseline=numbers.baseline,
-        first=numbers.chart_first_day,
+        first=first,
         last=numbers.today,
         labels=chart_labels(),
     )
