@@ -224,15 +224,18 @@ def expect(message: ChatMessage, fragment: str, user: SimUser) -> ChatMessage:
 
 
 async def onboard(user: SimUser) -> ChatMessage:
-    """/start to the summary (as tests/stories/helpers.py ``onboard``): 7 updates."""
+    """/start to the summary (as tests/stories/helpers.py ``onboard``): 7 updates.
+
+    Each answered question is closed as its answer (an edit) and the next comes as a new
+    card: two replies a tap."""
     greeting = await user.send("/start", COMMAND)
-    screen = await user.tap(greeting, "I agree", ONBOARDING)
+    screen = await user.tap(greeting, "I agree", ONBOARDING, replies=2)
     baseline = await user.tap(screen, "No, none of these", ONBOARDING, replies=2)
     expect(baseline, "0 (no pain) to 10", user)
-    after_pain = await user.tap(baseline, "3", ONBOARDING)
-    after_reach = await user.tap(after_pain, "Buttock", ONBOARDING)
+    after_pain = await user.tap(baseline, "3", ONBOARDING, replies=2)
+    after_reach = await user.tap(after_pain, "Buttock", ONBOARDING, replies=2)
     expect(after_reach, "daily reminder", user)
-    ask_zone = await user.tap(after_reach, "07:30", ONBOARDING)
+    ask_zone = await user.tap(after_reach, "07:30", ONBOARDING, replies=2)
     expect(ask_zone, "time zone", user)
     summary = await user.send("Europe/Berlin", ONBOARDING, replies=2)
     return expect(summary, "All set", user)
@@ -245,13 +248,13 @@ async def session(user: SimUser, summary: ChatMessage | None) -> ChatMessage:
     with /today, and on a day whose session is done with its "Extra gentle session".
     """
     if summary is not None:
-        ask = await user.tap(summary, "Start today's session", COMMAND)
+        ask = await user.tap(summary, "Start today's session", COMMAND, replies=2)
     else:
         ask = await user.send("/today", COMMAND)
         if ask.has_button("Extra gentle session"):  # the day's session is done already
             ask = await user.tap(ask, "Extra gentle session", COMMAND)
     expect(ask, "how bad is your pain right now", user)
-    step = await user.tap(ask, "2", PAIN_REPORT)
+    step = await user.tap(ask, "2", PAIN_REPORT, replies=2)
     for _ in range(200):
         if "last one" in step.text:
             break
@@ -259,7 +262,7 @@ async def session(user: SimUser, summary: ChatMessage | None) -> ChatMessage:
         step = await user.tap(step, label, SESSION_STEP)
     else:
         raise ScenarioError(f"user {user.user_id}: the session never ended")
-    return await user.tap(step, "2", PAIN_REPORT)
+    return await user.tap(step, "2", PAIN_REPORT, replies=2)
 
 
 async def backstep_user(user: SimUser, sessions: int | None) -> None:
