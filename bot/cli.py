@@ -51,6 +51,18 @@ def _check_content(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _gallery(settings: Settings, args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from bot.media.animation import contact_sheet
+
+    catalog = load_catalog(settings.exercises_file)
+    out = Path(args.out)
+    out.write_bytes(contact_sheet(catalog.all()))
+    print(f"wrote the key poses of {sum(1 for e in catalog if e.animation)} exercises to {out}")
+    return 0
+
+
 def _sandbox(settings: Settings, args: argparse.Namespace) -> int:
     from bot.sandbox.runner import run_sandbox
 
@@ -105,6 +117,7 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] =
     "migrate": ("bring the database schema up to date", _migrate),
     "healthcheck": ("exit 0 if the running instance's /healthz answers 200", _healthcheck),
     "check-content": ("validate the exercise file and exit", _check_content),
+    "gallery": ("draw every exercise's key poses into one PNG for review", _gallery),
     "sandbox": ("try the bot in a browser, no Telegram token needed (local stand-in)", _sandbox),
     "export-cohort": (
         "write pseudonymous weekly rows per user (pain, sessions, escalations) to a CSV file",
@@ -126,6 +139,13 @@ def parser() -> argparse.ArgumentParser:
             _sandbox_options(command)
         elif name == "export-cohort":
             command.add_argument("--out", required=True, metavar="FILE.csv", help="CSV to write")
+        elif name == "gallery":
+            command.add_argument(
+                "--out",
+                default="docs/exercise-gallery.png",
+                metavar="FILE.png",
+                help="PNG to write",
+            )
     return root
 
 

@@ -39,6 +39,8 @@ from pydantic import (
 )
 from rapidfuzz import fuzz
 
+from bot.coach.motion import Animation, MotionError, check_motion
+
 Category = Literal["stretch", "strength", "stabilisation", "mobility"]
 Equipment = Literal["none", "wall", "chair", "mat", "exercise_ball"]
 DosageKind = Literal["hold", "reps"]
@@ -254,6 +256,8 @@ class Exercise(_Strict):
     harder: str | None = None
     source: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
     therapist_only: bool = False
+    #: How the exercise moves, drawn as a short loop (bot/coach/motion.py, docs/exercises.md).
+    animation: Animation | None = None
 
     # Set by the catalog that loaded this exercise, so rendering uses the same file's wording.
     _texts: CatalogTexts | None = PrivateAttr(default=None)
@@ -643,6 +647,11 @@ def _check_references(exercises: Sequence[Exercise]) -> None:
             visited.add(current.harder)
             current = by_id[current.harder]
     for ex in exercises:
+        if ex.animation is not None:
+            try:
+                check_motion(ex.animation)
+            except MotionError as exc:
+                raise _Problem(ex.id, "animation", str(exc)) from None
         if ex.dosage is None:
             continue
         for notch in range(len(ex.dosage.ladder)):

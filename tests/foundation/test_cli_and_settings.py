@@ -66,6 +66,25 @@ def test_a_bad_exercise_file_names_file_exercise_and_field(tmp_path: Path) -> No
     assert "exercise '" in result.stderr
 
 
+def test_an_impossible_pose_names_the_exercise_and_keyframe_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "exercises.yaml"
+    source = (ROOT / "bot/content/exercises.yaml").read_text()
+    # The wall sit's second keyframe bends the knees backwards.
+    start = source.index("- name: slide down", source.index("id: wall_sit"))
+    bad.write_text(source[:start] + source[start:].replace("knee: 80", "knee: -30", 1))
+    result = backstep("check-content", env={"BACKSTEP_EXERCISES_FILE": str(bad)}, cwd=tmp_path)
+    assert result.returncode == 2
+    assert "exercise 'wall_sit'" in result.stderr
+    assert "keyframe 2 ('slide down')" in result.stderr and "knee at -30 degrees" in result.stderr
+
+
+def test_gallery_draws_every_animated_exercise(tmp_path: Path) -> None:
+    out = tmp_path / "gallery.png"
+    result = backstep("gallery", "--out", str(out), cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert out.read_bytes().startswith(b"\x89PNG") and "21 exercises" in result.stdout
+
+
 def test_help_lists_the_commands() -> None:
     result = backstep("--help")
     assert result.returncode == 0

@@ -1,0 +1,1 @@
+"""Media the bot draws itself (exercise animations and their gallery); no Telegram here."""
