@@ -101,6 +101,8 @@ class User(Base):
     last_session_on: Mapped[date | None] = mapped_column(Date)
     onboarded_on: Mapped[date | None] = mapped_column(Date)
     redflag_screen_at: Mapped[datetime | None]
+    # When the user last resumed after a clinician's review: the safety rules judge nothing older.
+    resumed_at: Mapped[datetime | None]
 
     dialog: Mapped[Dialog | None] = relationship(
         back_populates="user", cascade="all, delete-orphan", passive_deletes=True, uselist=False

@@ -123,12 +123,20 @@ def _current_run(
     return run
 
 
+def is_easiest(catalog: Catalog, level: ExerciseLevel) -> bool:
+    """Nothing easier to step down to: the first notch of the easiest variant (a "too
+    painful" there cannot be eased; the exercise is left out instead)."""
+    exercise = catalog.get(level.exercise_id)
+    return level.notch <= 0 and catalog.easier(exercise) is None
+
+
 def _step_down(catalog: Catalog, exercise: Exercise, current: ExerciseLevel, why: Reason) -> Change:
+    if is_easiest(catalog, current):
+        return Change("stay", current, current, "at_easiest")
     if current.notch > 0:
         return Change("down", current, ExerciseLevel(exercise.id, current.notch - 1), why)
     easier = catalog.easier(exercise)
-    if easier is None:
-        return Change("stay", current, current, "at_easiest")
+    assert easier is not None, "is_easiest says there is an easier variant"
     return Change("down", current, ExerciseLevel(easier.id, easier.require_dosage().top), why)
 
 

@@ -41,12 +41,14 @@ async def record_reach(work: Work, report_id: int, reach: int) -> safety.Outcome
 async def record_settled(
     work: Work, score: int, settled: str
 ) -> tuple[safety.Outcome, progression.Progressed]:
-    """The morning-after answer (a report of its own), then progression may move levels up."""
+    """The morning-after answer (a report of its own: the rules count one value per day), then
+    progression may move levels up, unless today has a caution or worse."""
     report = safety.add_report(
         work, "next_morning", score, settled=settled, reach=work.user.last_reach
     )
     outcome = await safety.record_pain(work, report, None)
-    return outcome, await progression.after_settled(work)
+    level = await safety.level_today(work, outcome.level)
+    return outcome, await progression.after_settled(work, level)
 
 
 def settled_due(work: Work) -> bool:

@@ -1,9 +1,11 @@
 """/pause and /resume: a pause the user chose, and the way back from one the rules imposed.
 
 A pause the user chose ends when they say so (or on its date). A pause the safety rules imposed
-ends only after the user confirms a clinician has cleared them (for an emergency, not before 24
-hours have passed) and the red-flag screen comes back clear; then today's pain is the new
-baseline.
+ends only after the user says what the clinician who checked them said (cleared, keep paused,
+or not seen yet) and that was "cleared", and the red-flag screen comes back clear; then today's
+pain is the new baseline and the rules judge nothing older. No review fits in the hour after an
+escalation, so /resume is refused until :data:`REVIEW_WAIT` has passed (for an emergency, until
+:data:`EMERGENCY_WAIT`).
 """
 
 from __future__ import annotations
@@ -20,6 +22,9 @@ from storage import escalations
 DEFAULT_PAUSE_DAYS = 7
 MAX_PAUSE_DAYS = 90
 EMERGENCY_WAIT = timedelta(hours=24)
+#: A physician-level pause cannot be resumed sooner: "cleared" seconds after being told to see
+#: a physician is a tap, not a review.
+REVIEW_WAIT = timedelta(hours=1)
 
 
 class PauseRefused(Enum):
@@ -43,9 +48,10 @@ class Resume(Enum):
 
 @dataclass(frozen=True)
 class WaitUntil:
-    """An emergency pause: resuming is possible from ``local`` (the user's time)."""
+    """Too soon after the escalation: resuming is possible from ``local`` (the user's time)."""
 
     local: datetime
+    emergency: bool
 
 
 def ask_resume(work: Work) -> Resume | WaitUntil:
@@ -56,10 +62,11 @@ def ask_resume(work: Work) -> Resume | WaitUntil:
         lifecycle.resume(user)
         scheduling.schedule_next(user, work.now)
         return Resume.SELF_PAUSE_ENDED
-    if lifecycle.safety_level(user) >= Level.EMERGENCY and user.paused_at is not None:
-        allowed = user.paused_at + EMERGENCY_WAIT
+    if user.paused_at is not None:
+        emergency = lifecycle.safety_level(user) >= Level.EMERGENCY
+        allowed = user.paused_at + (EMERGENCY_WAIT if emergency else REVIEW_WAIT)
         if work.now < allowed:
-            return WaitUntil(scheduling.local_datetime(user, allowed))
+            return WaitUntil(scheduling.local_datetime(user, allowed), emergency)
     return Resume.ASK_CLEARANCE
 
 
@@ -68,6 +75,7 @@ async def cleared(work: Work) -> bool:
     resolved. True when onboarding was never finished (it carries on there, at the baseline);
     otherwise the program reopens with :func:`reopen` once the new baseline is in."""
     await escalations.resolve_open(work.tx, work.user.id, work.now)
+    work.user.resumed_at = work.now
     if work.user.onboarded_on is None:
         lifecycle.resume(work.user)
         return True

@@ -9,6 +9,10 @@ same transaction as the answer that caused it. It runs twice per session:
 * when the next morning's "had the pain settled?" answer arrives (:func:`after_settled`):
   only now is it known whether the session went well, so this is when an exercise goes up.
 
+Both take the highest safety level of the turn, or of the user's day
+(:func:`bot.program.safety.level_today`): at a caution or worse nothing goes up
+(:func:`bot.coach.progression.one_voice`), and what is held back is said ("stays ... for now").
+
 How one exercise went in one session (an :class:`~bot.coach.progression.ExerciseOutcome`):
 a "Too painful" tap gives that exercise's own pain score; otherwise, for an exercise done to
 the end in a finished session, the pain right after the session stands in for the pain
@@ -31,6 +35,7 @@ from typing import Any
 from bot.coach import progression as rules
 from bot.coach.catalog import Catalog
 from bot.coach.program import ExerciseLevel
+from bot.coach.safety import Level
 from bot.content.texts import t
 from bot.program.history import CHANGE_KEY, change_of
 from bot.program.work import Work
@@ -53,6 +58,7 @@ class Progressed:
 
     changes: tuple[rules.Change, ...] = ()
     lines: tuple[str, ...] = ()
+    at_easiest: tuple[str, ...] = ()  # exercises that hurt at their easiest step
 
     @property
     def message(self) -> str | None:
@@ -150,10 +156,12 @@ def _current(
 async def _decide(
     work: Work,
     decide_for: Iterable[models.ExerciseSession],
+    level: Level,
     tell_stays: frozenset[rules.Reason] = frozenset(),
 ) -> Progressed:
-    """Apply progression to every exercise of ``decide_for``; tell every change, and the stays
-    whose reason is in ``tell_stays``."""
+    """Apply progression to every exercise of ``decide_for`` at the safety ``level`` of the
+    turn (``one_voice``); tell every change, every "up" held back, and the stays whose reason
+    is in ``tell_stays``."""
     catalog = work.catalog
     targets = {s.id for s in decide_for}
     if not targets:
@@ -172,6 +180,8 @@ async def _decide(
     paused = work.user.status == "paused"
     changes: list[rules.Change] = []
     lines: list[str] = []
+    at_easiest: list[str] = []
+    tell = tell_stays | {"held_back"}
     for done in history:
         if done.session.id not in targets or done.exercise_id not in slot_of:
             continue
@@ -180,12 +190,15 @@ async def _decide(
         slot = slot_of[done.exercise_id]
         current = _current(catalog, done, stored.get(slot))
         try:
-            change = rules.decide(catalog, current, by_slot[slot], paused=paused)
+            proposed = rules.decide(catalog, current, by_slot[slot], paused=paused)
         except (KeyError, ValueError):
             log.warning("progression skipped an exercise it cannot place: %s", done.exercise_id)
             continue
+        (change,) = rules.one_voice(level, [proposed])
         if change.direction == "stay":
-            if change.reason in tell_stays:
+            if change.reason == "at_easiest":
+                at_easiest.append(change.before.exercise_id)
+            if change.reason in tell:
                 lines.append(rules.explain(catalog, change))
             continue
         stored[slot] = sessions.set_level(
@@ -200,7 +213,7 @@ async def _decide(
         _record(work, done, change)
         changes.append(change)
         lines.append(rules.explain(catalog, change))
-    return Progressed(tuple(changes), tuple(lines))
+    return Progressed(tuple(changes), tuple(lines), tuple(at_easiest))
 
 
 def _record(work: Work, done: _Done, change: rules.Change) -> None:
@@ -217,19 +230,21 @@ def _record(work: Work, done: _Done, change: rules.Change) -> None:
     done.session.plan = plan  # a new list, so the JSON column is written
 
 
-async def after_session(work: Work, session: models.ExerciseSession) -> Progressed:
+async def after_session(
+    work: Work, session: models.ExerciseSession, level: Level = Level.NONE
+) -> Progressed:
     """Call when a session has ended (status set): eases what hurt.
 
     An exercise that hurt at its easiest step cannot be eased; that is told too (once, here),
-    with the advice that goes with it.
+    with the advice that goes with it, and listed in ``at_easiest`` for the safety message.
     """
-    return await _decide(work, [session], tell_stays=frozenset({"at_easiest"}))
+    return await _decide(work, [session], level, tell_stays=frozenset({"at_easiest"}))
 
 
-async def after_settled(work: Work) -> Progressed:
+async def after_settled(work: Work, level: Level = Level.NONE) -> Progressed:
     """Call when the next morning's "settled?" answer is stored: moves up what went well twice
-    (never while the program is paused)."""
+    (never while the program is paused, nor on a day with a caution or worse: ``level``)."""
     yesterday = work.today - timedelta(days=1)
     return await _decide(
-        work, await sessions.finished_sessions_on(work.tx, work.user.id, yesterday)
+        work, await sessions.finished_sessions_on(work.tx, work.user.id, yesterday), level
     )

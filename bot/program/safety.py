@@ -1,9 +1,12 @@
 """What the program does with a safety decision: record it, pause, and say so.
 
 The rules themselves live in :mod:`bot.coach.safety` (pure, tested as tables). This module
-feeds them the user's history from storage and carries out the decision inside the same unit
-of work as the report that caused it, so a report and its escalation land together. The words
-are rendered by the caller (:func:`bot.coach.safety_messages.render`).
+feeds them the user's history from storage (with each report's local day and session, the
+escalation still open, the last resume after a review and the user's zone: the inputs
+``docs/safety.md`` lists under "what the caller fills in") and carries out the decision inside
+the same unit of work as the report that caused it, so a report and its escalation land
+together. The words are rendered by the caller (:func:`bot.coach.safety_messages.render`), for
+every decision: a NONE decision may carry good news.
 """
 
 from __future__ import annotations
@@ -11,15 +14,17 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from bot import metrics
-from bot.coach import safety
+from bot.coach import safety, schedule
 from bot.program import lifecycle
 from bot.program.work import Work
 from storage import escalations, models, pain, sessions
 
 HISTORY_WINDOW = timedelta(weeks=10)
 CAUTION_WINDOW = timedelta(days=14)
+DAY_SPAN = timedelta(hours=26)  # the longest local day (a DST change), read back from now
 
 
 @dataclass(frozen=True)
@@ -48,6 +53,8 @@ def to_report(row: models.PainReport) -> safety.PainReport:
         exercise_id=row.exercise_id,
         settled=safety.Settled(row.settled) if row.settled else None,
         id=row.id,
+        local_date=row.local_date,
+        session_id=row.session_id,
     )
 
 
@@ -75,7 +82,29 @@ async def history_of(work: Work) -> safety.History:
         reports=[to_report(r) for r in reports],
         symptoms=[to_symptom(s) for s in symptoms],
         past_cautions=cautions,
+        open_level=lifecycle.safety_level(user),
+        resumed_at=user.resumed_at,
+        timezone=ZoneInfo(work.zone),
     )
+
+
+async def standing(work: Work) -> Outcome:
+    """The standing rules as of now, with nothing new: while the program is paused for an
+    escalation, the advice to repeat (``/today``, every check-in answer)."""
+    decision = safety.assess(await history_of(work), work.now)
+    return Outcome(decision, False, False, False)
+
+
+async def level_today(work: Work, decided: safety.Level) -> safety.Level:
+    """The highest level of the user's local day: ``decided`` (this turn's), an escalation in
+    force, or a caution recorded earlier today. Progression says no "up" at a caution or worse
+    (``progression.one_voice``)."""
+    earlier = [
+        safety.Level(e.level)
+        for e in await escalations.escalations_since(work.tx, work.user.id, work.now - DAY_SPAN)
+        if schedule.local_date(e.at, work.zone) == work.today
+    ]
+    return max([decided, lifecycle.safety_level(work.user), *earlier])
 
 
 def add_report(
@@ -115,7 +144,12 @@ async def record_pain(work: Work, report: models.PainReport, session_id: int | N
 async def record_symptoms(
     work: Work, answers: Mapping[str, bool], source: str, session_id: int | None = None
 ) -> Outcome:
-    """Store symptom answers (screen, /symptoms or a confirmed phrase) and run the rules."""
+    """Store symptom answers (screen, /symptoms or a confirmed phrase) and run the rules.
+
+    ``answers`` are what the user said: a deliberate "no" (the screen's "None of these") is
+    ``False``; a checklist gives only its ticked items (``safety.checklist_answers``), never a
+    "no" for the unticked ones.
+    """
     rows = pain.add_symptoms(work.tx, work.user, work.now, dict(answers), source)
     if source != "text":
         work.user.redflag_screen_at = work.now

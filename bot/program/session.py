@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.coach import program
+from bot.coach.safety import Level
 from bot.program import progression, safety
 from bot.program.work import Work
 from storage import sessions as store
@@ -38,6 +39,22 @@ async def start(work: Work, *, gentle: bool) -> ExerciseSession:
     )
     work.tx.add(session)
     await work.tx.flush()
+    return session
+
+
+async def stop(work: Work, session_id: int) -> None:
+    """The user chose not to exercise after all (pain too high): the session ends unfinished."""
+    await store.stop_session(work.tx, session_id, work.now)
+
+
+async def start_gentle_instead(work: Work, session_id: int) -> ExerciseSession:
+    """Pain was too high for today's plan: the easiest variants instead, keeping the score
+    already given before the session (no second "how bad is it" question)."""
+    old = await store.get_session(work.tx, session_id)
+    assert old is not None, "a session dialog always points at its session"
+    await stop(work, session_id)
+    session = await start(work, gentle=True)
+    session.pain_before = old.pain_before
     return session
 
 
@@ -92,7 +109,9 @@ class Finished:
     progressed: progression.Progressed
 
 
-async def finish(work: Work, session: ExerciseSession) -> Finished:
+async def finish(work: Work, session: ExerciseSession, decided: Level = Level.NONE) -> Finished:
+    """The session's outcome per exercise, and progression at the day's highest safety level
+    (``decided`` is this turn's)."""
     outcome: dict[int, str] = {}
     for row in await store.steps_of(work.tx, session.id):
         if row.action in ENDINGS:
@@ -105,5 +124,6 @@ async def finish(work: Work, session: ExerciseSession) -> Finished:
         ]
         for kind in ENDINGS
     }
-    progressed = await progression.after_session(work, session)
+    level = await safety.level_today(work, decided)
+    progressed = await progression.after_session(work, session, level)
     return Finished(names, session.pain_before, session.pain_after, progressed)

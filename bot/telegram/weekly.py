@@ -35,15 +35,16 @@ KIND = "summary"
 
 
 def _pain_line(summary: adherence.WeeklySummary) -> str:
+    """The pain sentence, worded from the same comparison the encouragement was chosen by
+    (a small rise is "a little higher", never "about the same" beside "crept up")."""
     if summary.pain_mean is None:
         return t("weekly_pain_none")
     mean = number(summary.pain_mean)
     if summary.reference is None or summary.trend is None:
         return t("weekly_pain", mean=mean)
     since = t("weekly_since_start" if summary.reference_is_baseline else "weekly_since_last_week")
-    return t(
-        f"weekly_pain_{summary.trend}", mean=mean, reference=number(summary.reference), since=since
-    )
+    compared = "rising" if summary.encouragement == "rising" else summary.trend
+    return t(f"weekly_pain_{compared}", mean=mean, reference=number(summary.reference), since=since)
 
 
 def _moves_line(summary: adherence.WeeklySummary, catalog: Catalog) -> str:

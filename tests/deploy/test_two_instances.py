@@ -91,7 +91,7 @@ async def journey(patient: Patient, reminder_at: str) -> AsyncIterator[None]:
     yield
     await patient.tap(str(patient.pain), ("edit", "Pain now"), ("message", "How far down"))
     yield
-    await patient.tap(patient.reach, ("edit", "Pain reaches"), ("message", "daily reminder"))
+    await patient.tap(patient.reach, ("edit", "Pain reaching"), ("message", "daily reminder"))
     yield
     await patient.tap(reminder_at, ("edit", "Daily reminder:"), ("message", "Which time zone"))
     yield

@@ -33,9 +33,17 @@ async def test_resume_after_see_your_physician_needs_clearance_and_a_clear_scree
     assert "please see your physician" in advice.text.lower()
     assert (await user_row(bot)).status == "paused"
 
+    too_soon = await bot.send(MIA, "/resume")
+    assert "less than an hour ago" in too_soon.text, "no review fits in the same hour"
+    bot.clock.advance(timedelta(hours=1))
     ask = await bot.send(MIA, "/resume")
-    assert "Has a doctor or physiotherapist checked you" in ask.text
-    not_yet = await bot.tap(MIA, ask, "Not yet")
+    assert "What did the doctor or physiotherapist who checked you say" in ask.text
+    kept = await bot.tap(MIA, ask, "Told to stay paused")
+    assert "stays paused, as your clinician advised" in kept.text
+    assert (await user_row(bot)).status == "paused"
+
+    ask = await bot.send(MIA, "/resume")
+    not_yet = await bot.tap(MIA, ask, "Not seen yet")
     assert "Please do see your physician" in not_yet.text
     assert (await user_row(bot)).status == "paused"
 
@@ -63,7 +71,7 @@ async def test_emergency_pause_can_only_be_lifted_after_24_hours(bot: BotUnderTe
     assert "24 hours" in early.text
     bot.clock.advance(timedelta(hours=24, minutes=1))
     ask = await bot.send(MIA, "/resume")
-    assert "a doctor has examined you" in ask.text
+    assert "What did the doctor who examined you" in ask.text
     screen = await bot.tap(MIA, ask, "examined me and cleared me")
     rebaseline = await bot.tap(MIA, screen, "No, none of these")
     assert "back on" in (await bot.tap(MIA, rebaseline, "0")).text

@@ -68,6 +68,8 @@ async def _session_with_one_painful_exercise(
 ) -> list[ChatMessage]:
     """Start today's session, press Too painful at ``painful``, do the rest, pain after 2."""
     step = await start_session(bot, user, summary)
+    while not step.has_button("Too painful"):  # good news about the pain, said first
+        step = await bot.next(user)
     for _ in range(200):
         if "last one" in step.text:
             break
@@ -110,7 +112,8 @@ async def _morning_check_in(
     reminder = await bot.stub.next_message(user)
     ask_reach = await bot.tap(user, reminder, "3")
     ask_settled = await bot.tap(user, ask_reach, "Buttock")
-    assert "settled" in ask_settled.text, ask_settled.text
+    while not ask_settled.has_button(settled):  # safety advice, said first
+        ask_settled = await bot.next(user)
     await bot.stub.press(user, ask_settled.message_id, ask_settled.button(settled))
     return await bot.unread(user)
 
@@ -156,6 +159,7 @@ async def test_a_user_paused_for_safety_never_moves_up(bot: BotUnderTest) -> Non
 
     after = await _morning_check_in(bot, PAT, MONDAY + timedelta(days=2), "Yes")
 
+    assert any("Earlier I asked you to see your physician" in m.text for m in after)
     assert not any("goes up" in m.text for m in after), [m.text for m in after]
     assert await seed.levels(bot, PAT) == {}, "paused: the exercise stays where it was"
 

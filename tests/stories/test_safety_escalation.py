@@ -107,7 +107,8 @@ async def test_a_red_flag_answer_during_onboarding_gets_emergency_advice(
         ).scalar_one()
         assert answer.symptom == "saddle_numbness" and answer.source == "screen"
     again = await bot.send(PAT, "/today")
-    assert again.text == t("session_paused")
+    assert "seek emergency care now" in again.text, "/today repeats the emergency advice"
+    assert "Gentle everyday movement is fine" not in again.text
 
 
 async def test_a_red_flag_phrase_typed_mid_session_gets_emergency_advice(

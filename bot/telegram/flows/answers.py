@@ -8,10 +8,12 @@ from a shared location). Each matcher, keyboard and echo is written once here.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Collection
 from datetime import time
 
 from telegram import KeyboardButton, Location, ReplyKeyboardMarkup
 
+from bot.coach import safety as coach_safety
 from bot.coach import safety_messages, schedule, timezones
 from bot.coach.numbers import parse_int
 from bot.content.texts import quoted, t
@@ -90,14 +92,26 @@ def echo_time(chosen: time) -> str:
     return t("echo.time", time=chosen.strftime("%H:%M"))
 
 
-def tell_safety(turn: Turn, outcome: safety.Outcome) -> None:
-    """Say what the rules decided, before anything else of the turn; alert after commit."""
-    if outcome.level == 0:
-        return
+def tell_safety(
+    turn: Turn, *outcomes: safety.Outcome, at_easiest: Collection[str] = ()
+) -> coach_safety.Level:
+    """Say what the rules decided, before anything else of the turn; alert after commit.
+
+    Several outcomes of one turn are said once, in the voice of the most urgent
+    (``safety.combine``); a NONE decision with good news says the good news. ``at_easiest``:
+    exercises that hurt at their easiest step (the caution says they are left out). Returns
+    the turn's level, for progression's ``one_voice``.
+    """
+    decision = coach_safety.combine(o.decision for o in outcomes)
     names = {e.id: e.name for e in turn.services.catalog.all()}
     message = safety_messages.render(
-        outcome.decision, turn.services.settings.emergency_number, exercise_names=names
+        decision,
+        turn.services.settings.emergency_number,
+        exercise_names=names,
+        at_easiest=at_easiest,
     )
-    turn.say(message, first=True)
-    if outcome.alert:
+    if message:
+        turn.say(message, first=True)
+    if any(o.alert for o in outcomes):
         turn.after_commit.append(lambda: alerts.send_due(turn.services, turn.bot))
+    return decision.level

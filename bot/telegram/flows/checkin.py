@@ -11,6 +11,7 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup
 
+from bot.coach.safety import Level
 from bot.content.texts import t
 from bot.program import checkin as program
 from bot.program import lifecycle, scheduling
@@ -115,7 +116,8 @@ def _after_reports(turn: Turn, p: Payload) -> Next:
         p.asked_settled = True
         return Step.SETTLED
     if lifecycle.is_safety_paused(turn.user):
-        turn.say(t("gentle_thanks"))
+        if lifecycle.safety_level(turn.user) < Level.EMERGENCY:
+            turn.say(t("gentle_thanks"))  # an emergency's own advice was just repeated
         return END
     if program.screen_due(work):
         return screen.call("screen", then=Step.SCREEN)

@@ -1,9 +1,10 @@
 """/pause and /resume.
 
 A pause the user chose ends when they say so (or on its date). A pause the safety rules imposed
-ends only after the user confirms a clinician has cleared them (for an emergency, not before 24
-hours have passed) and the red-flag screen comes back clear; then today's pain becomes the new
-starting point (:mod:`bot.program.pausing` decides all of this).
+asks what the clinician who checked them said: cleared (then the red-flag screen, and today's
+pain becomes the new starting point), keep it paused, or not seen yet (both stay paused). Not in
+the hour after the escalation, and for an emergency not before 24 hours have passed
+(:mod:`bot.program.pausing` decides all of this).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ def pause(turn: Turn, argument: str) -> None:
     if isinstance(until, pausing.PauseRefused):
         turn.say(t("pause_while_escalated"))
     else:
-        turn.say(t("pause_done", until=until.strftime("%a %d %b")))
+        turn.say(t("pause_done", until=day_text(until)))
 
 
 def resume(turn: Turn) -> Next | None:
@@ -57,7 +58,8 @@ def resume(turn: Turn) -> Next | None:
     elif decided is pausing.Resume.SELF_PAUSE_ENDED:
         turn.say(t("resume_self"))
     elif isinstance(decided, pausing.WaitUntil):
-        turn.say(t("resume_wait", when=decided.local.strftime("%a %d %b at %H:%M")))
+        wait = "resume_wait" if decided.emergency else "resume_wait_review"
+        turn.say(t(wait, when=moment_text(decided.local)))
     else:
         return At(GRAPH, Step.CLEARED, Payload())
     return None
@@ -70,6 +72,7 @@ async def _ask_cleared(turn: Turn, p: Payload) -> None:
         turn.buttons(
             [
                 [(t("resume_emergency_yes" if emergency else "resume_yes"), "yes")],
+                [(t("resume_keep"), "keep")],
                 [(t("resume_not_yet"), "no")],
             ]
         ),
@@ -82,6 +85,12 @@ async def _yes(turn: Turn, p: Payload, _: str) -> Next:
 
 async def _not_yet(turn: Turn, p: Payload, _: str) -> Next:
     turn.show(t("resume_not_yet_ok"))
+    return END
+
+
+async def _keep(turn: Turn, p: Payload, _: str) -> Next:
+    """The clinician said to stay paused: it stays so, gentle check-ins go on."""
+    turn.show(t("resume_keep_ok"))
     return END
 
 
@@ -124,6 +133,7 @@ GRAPH.nodes = {
         _ask_cleared,
         (
             on(Tap("yes"), _yes, to=[Calls("screen")], echo=lambda p, _: t("echo.cleared")),
+            on(Tap("keep"), _keep, to=[END]),
             on(Tap("no"), _not_yet, to=[END]),
         ),
     ),

@@ -1,8 +1,11 @@
 """The red-flag screen: asked at onboarding, weekly in the check-in, at /resume and /symptoms.
 
 People rarely volunteer saddle numbness or bladder trouble unless asked, so every symptom is
-asked explicitly. "None of these" records a "no" for each; otherwise the user ticks what applies
-and the safety rules decide (any of them stops the program). A clear screen RETURNs to the
+asked explicitly. "None of these" at the screen (onboarding, the weekly check-in, /resume)
+records a deliberate "no" for each; otherwise the user ticks what applies and only the ticked
+items are stored, as present (an unticked item is "not reported now", never "absent", so it
+cannot clear an earlier "yes"). The safety rules then decide (any of them stops the program).
+/symptoms is a checklist: its "None of these" stores nothing. A clear screen RETURNs to the
 flow that called it (onboarding, the check-in, /resume); /symptoms calls it with nobody to
 return to, so it ends there.
 """
@@ -78,10 +81,12 @@ async def _pick_prompt(turn: Turn, p: Payload) -> None:
 
 
 async def _none(turn: Turn, p: Payload, _: str) -> Next:
-    """Nothing present: a "no" for each, and back to whoever asked."""
-    answers = {s.value: False for s in _symptoms()}
-    await program_safety.record_symptoms(turn.work, answers, p.source)
-    if p.source == "symptoms":
+    """Nothing present: at the screen a "no" for each, and back to whoever asked. /symptoms
+    stores nothing, and while an escalation is open says its advice again."""
+    if p.source != "symptoms":
+        answers = {s.value: False for s in _symptoms()}
+        await program_safety.record_symptoms(turn.work, answers, p.source)
+    elif tell_safety(turn, await program_safety.standing(turn.work)) is safety.Level.NONE:
         turn.say(t("symptoms_none"))
     return RETURN
 
@@ -101,7 +106,8 @@ async def _done(turn: Turn, p: Payload, _: str) -> Next:
     if not p.picked:
         turn.callback_answer = t("screen_pick_one")
         return Step.PICK
-    answers = {s.value: s.value in p.picked for s in _symptoms()}
+    ticked = safety.checklist_answers(turn.now, [safety.Symptom(v) for v in p.picked])
+    answers = {a.symptom.value: a.present for a in ticked}
     outcome = await program_safety.record_symptoms(turn.work, answers, p.source)
     tell_safety(turn, outcome)
     return END if outcome.paused else RETURN

@@ -9,6 +9,12 @@ Next, Too painful, Skip, and all of the exercise's steps folded into it.
 One session a day: the finished session's summary stays the dialog's current card (``done``),
 and ``/today`` on the same day says the day's session is done and offers an optional extra,
 gentle one (the easiest variants, at their start) instead of silently opening a second.
+
+Safety: a before-session score the rules call too high (``safety.too_high_to_exercise``) does
+not start the exercises: the card says so and offers the gentle session or skipping today
+(``too_high``). While the program is paused for an emergency, ``/today`` repeats the emergency
+advice. Progression after the session runs at the day's highest safety level (no "up" beside a
+caution) and a caution about an exercise already at its easiest step says it is left out.
 """
 
 from __future__ import annotations
@@ -17,9 +23,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from bot.coach import progression, safety_messages
 from bot.coach.catalog import Exercise, render_full, render_steps
+from bot.coach.program import ExerciseLevel
+from bot.coach.safety import Level, too_high_to_exercise
 from bot.content.texts import t
-from bot.program import lifecycle, scheduling
+from bot.program import lifecycle, safety, scheduling
 from bot.program import session as program
 from bot.telegram.flows.answers import PAIN, TYPED_PAIN, tell_safety
 from bot.telegram.flows.graph import END, At, Graph, Next, Node, Tap, current_step, on
@@ -31,6 +40,7 @@ class Step(StrEnum):
     PAIN_BEFORE = "pain_before"
     EXERCISE = "exercise"
     HURT = "hurt"
+    TOO_HIGH = "too_high"
     PAIN_AFTER = "pain_after"
     DONE = "done"
     ALREADY_DONE = "already_done"
@@ -49,13 +59,17 @@ class Payload:
     step: int = 0  # which step of that exercise
     showing_all: bool = False  # the card shows all of the exercise's steps
     summary: str = ""
+    before: int = 0  # the pain before the session
 
 
 async def today(turn: Turn) -> Next:
     """Today's session: the one in progress, or a new one, or why not."""
     user = turn.user
     if lifecycle.is_safety_paused(user):
-        turn.show(t("session_paused"))
+        if lifecycle.safety_level(user) >= Level.EMERGENCY:
+            tell_safety(turn, await safety.standing(turn.work))  # the advice, again
+        else:
+            turn.show(t("session_paused"))
         return END
     if lifecycle.is_self_paused(user):
         until = user.paused_until.date().isoformat() if user.paused_until else "/resume"
@@ -122,6 +136,25 @@ async def _ask_pain_after(turn: Turn, p: Payload) -> None:
 
 async def _ask_hurt(turn: Turn, p: Payload) -> None:
     turn.show(t("hurt_ask"), turn.buttons(scale_rows("pain")))
+
+
+async def _ask_too_high(turn: Turn, p: Payload) -> None:
+    turn.show(
+        safety_messages.too_high_to_exercise(p.before),
+        turn.buttons([[(t("btn_gentle_session"), "gentle")], [(t("btn_skip_today"), "skip")]]),
+    )
+
+
+async def _gentle_instead(turn: Turn, p: Payload, _: str) -> Next:
+    session = await program.start_gentle_instead(turn.work, p.session_id)
+    p.session_id, p.plan, p.pos, p.step = session.id, session.plan, 0, 0
+    return Step.EXERCISE
+
+
+async def _skip_too_high(turn: Turn, p: Payload, _: str) -> Next:
+    await program.stop(turn.work, p.session_id)
+    turn.show(t("too_high_skipped", time=turn.user.reminder_time))
+    return END
 
 
 async def _show_done(turn: Turn, p: Payload) -> None:
@@ -195,7 +228,12 @@ async def _hurt(turn: Turn, p: Payload, _: str) -> Next:
 async def _pain_before(turn: Turn, p: Payload, score: int) -> Next:
     scored = await program.record_pain(turn.work, p.session_id, "before_session", score)
     tell_safety(turn, scored.safety)
-    return END if scored.safety.paused else Step.EXERCISE
+    if scored.safety.paused:
+        return END
+    if too_high_to_exercise(score):
+        p.before = score
+        return Step.TOO_HIGH
+    return Step.EXERCISE
 
 
 async def _pain_during(turn: Turn, p: Payload, score: int) -> Next:
@@ -203,19 +241,25 @@ async def _pain_during(turn: Turn, p: Payload, score: int) -> Next:
     scored = await program.record_pain(
         turn.work, p.session_id, "during_exercise", score, exercise_id
     )
-    tell_safety(turn, scored.safety)
+    planned = p.plan[p.pos]
+    easiest = progression.is_easiest(
+        turn.services.catalog, ExerciseLevel(exercise_id, planned["notch"])
+    )
+    tell_safety(turn, scored.safety, at_easiest=[exercise_id] if easiest else [])
     if scored.safety.paused:
         return END
-    turn.say(t("hurt_noted", name=turn.services.catalog.get(exercise_id).name))
+    noted = "hurt_noted_easiest" if easiest else "hurt_noted"
+    turn.say(t(noted, name=turn.services.catalog.get(exercise_id).name))
     return _next_exercise(p)
 
 
 async def _pain_after(turn: Turn, p: Payload, score: int) -> Next:
     scored = await program.record_pain(turn.work, p.session_id, "after_session", score)
-    tell_safety(turn, scored.safety)
     if scored.safety.paused:
+        tell_safety(turn, scored.safety)
         return END
-    finished = await program.finish(turn.work, scored.session)
+    finished = await program.finish(turn.work, scored.session, scored.safety.level)
+    tell_safety(turn, scored.safety, at_easiest=finished.progressed.at_easiest)
     none = t("session_summary_none")
     p.summary = t(
         "session_summary",
@@ -243,7 +287,14 @@ GRAPH: Graph[Step, Payload] = Graph("session", Step, Payload, Step.PAIN_BEFORE)
 GRAPH.nodes = {
     Step.PAIN_BEFORE: Node(
         _ask_pain_before,
-        _scored(_pain_before, [Step.EXERCISE, END], "echo.pain_before"),
+        _scored(_pain_before, [Step.EXERCISE, Step.TOO_HIGH, END], "echo.pain_before"),
+    ),
+    Step.TOO_HIGH: Node(
+        _ask_too_high,
+        (
+            on(Tap("gentle"), _gentle_instead, to=[Step.EXERCISE]),
+            on(Tap("skip"), _skip_too_high, to=[END]),
+        ),
     ),
     Step.EXERCISE: Node(
         _ask_exercise,
