@@ -373,6 +373,11 @@ class Catalog:
         """Every program slot, in file order of its easiest variant."""
         return tuple(ex.id for ex in self.program_exercises() if ex.easier is None)
 
+    def exact(self, query: str) -> Exercise | None:
+        """The entry whose id, name or alias is ``query`` (ignoring case and punctuation)."""
+        wanted = _normalise(query)
+        return next((ex for ex, keys in self._search_keys if wanted in keys), None)
+
     def find(self, query: str, limit: int = 5) -> list[Exercise]:
         """Entries whose id, name or alias resembles ``query``, best first; [] for junk.
 
@@ -505,7 +510,10 @@ def render_steps(exercise: Exercise, notch: int | None = None) -> list[str]:
 
 
 def render_full(exercise: Exercise, notch: int | None = None) -> str:
-    """Everything about an exercise in one message: steps, cues, cautions, stop rules, source."""
+    """Everything about an exercise in one message: steps, cues, cautions, stop rules, source.
+
+    In a session (``notch`` given) the card also says today's dose up front; a library card
+    (``None``) has no "today": its steps say the starting dose."""
     texts = _texts_of(exercise)
     render = texts.render
     header = render.header.format(
@@ -522,7 +530,8 @@ def render_full(exercise: Exercise, notch: int | None = None) -> str:
     else:
         equipment = ", ".join(getattr(texts.equipment, item) for item in exercise.equipment)
         intro.append(render.equipment.format(equipment=equipment))
-        intro.append(render.today.format(dosage=dosage_text(exercise, notch)))
+        if notch is not None:
+            intro.append(render.today.format(dosage=dosage_text(exercise, notch)))
         bodies = _step_bodies(exercise, notch)
         blocks.append(
             [

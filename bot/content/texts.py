@@ -7,7 +7,7 @@ wording can be reviewed (and translated) in one file without touching code.
 from __future__ import annotations
 
 import unicodedata
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -32,6 +32,11 @@ def t(key: str, **values: Any) -> str:
 def day_text(day: date) -> str:
     """A day as every text writes it: "Wed 2 Dec" (no year, no leading zero)."""
     return f"{day:%a} {day.day} {day:%b}"
+
+
+def moment_text(when: datetime) -> str:
+    """A wall-clock time as every text writes it: "Wed 2 Dec at 07:30" (``when`` is local)."""
+    return t("moment", day=day_text(when), time=f"{when:%H:%M}")
 
 
 def keys() -> frozenset[str]:

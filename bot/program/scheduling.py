@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.coach import schedule
+from bot.content.texts import moment_text
 from storage.models import User
 
 
@@ -51,7 +52,7 @@ def describe_next(user: User, now: datetime) -> str | None:
     if user.next_reminder_at is None or not user.timezone:
         return None
     local = user.next_reminder_at.astimezone(ZoneInfo(user.timezone))
-    return local.strftime("%a %d %b at %H:%M")
+    return moment_text(local)
 
 
 SNOOZE = timedelta(hours=1)

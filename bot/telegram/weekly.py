@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.coach import adherence, schedule
 from bot.coach.catalog import Catalog
 from bot.coach.progression import amount_label
-from bot.content.texts import t
+from bot.content.texts import day_text, t
 from bot.program import history, lifecycle, scheduling
 from bot.telegram.handlers.progress import number
 from bot.telegram.sending import Claim, Outgoing, record_missed
@@ -66,8 +66,8 @@ def render(summary: adherence.WeeklySummary, catalog: Catalog) -> str:
     """The summary's words (texts.yaml) around its numbers."""
     return t(
         "weekly_summary",
-        first=summary.first.strftime("%a %d %b"),
-        last=summary.last.strftime("%a %d %b"),
+        first=day_text(summary.first),
+        last=day_text(summary.last),
         sessions=summary.sessions,
         planned=summary.planned,
         pain=_pain_line(summary),

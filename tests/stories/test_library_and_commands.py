@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.coach.catalog import load_catalog
+from bot.content.texts import t
 from bot.program import safety as program_safety
 from storage.models import Dialog, PainReport
 from tests.harness import BotUnderTest
@@ -35,6 +36,21 @@ async def test_exercise_by_a_loosely_typed_name(sqlite_bot: BotUnderTest, typed:
     first = typed.split()[0][:4]
     assert first in card.text.lower()
     assert len(card.text) <= 4096
+
+
+async def test_an_exact_name_shows_its_card_with_its_other_versions_as_see_also(
+    sqlite_bot: BotUnderTest,
+) -> None:
+    card = await sqlite_bot.send(LEE, "/exercise knee-to-chest stretch")
+    assert card.text.startswith("Knee-to-chest stretch (stretch, level 1)")
+    assert "Today:" not in card.text, "a library card is not today's session"
+    assert card.text.endswith(t("library_see_also"))
+    assert card.button_labels == ["Double knee-to-chest stretch"]
+    assert await sqlite_bot.unread(LEE) == [], "an exact name needs no 'Did you mean'"
+
+    harder = await sqlite_bot.tap(LEE, card, "Double knee-to-chest stretch")
+    assert harder.text.startswith("Double knee-to-chest stretch (stretch, level 2)")
+    assert harder.button_labels == ["Knee-to-chest stretch"]
 
 
 async def test_manipulation_is_for_a_therapist_only(sqlite_bot: BotUnderTest) -> None:

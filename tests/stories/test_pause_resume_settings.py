@@ -72,7 +72,7 @@ async def test_emergency_pause_can_only_be_lifted_after_24_hours(bot: BotUnderTe
     bot.clock.advance(timedelta(hours=24, minutes=1))
     ask = await bot.send(MIA, "/resume")
     assert "What did the doctor who examined you" in ask.text
-    screen = await bot.tap(MIA, ask, "examined me and cleared me")
+    screen = await bot.tap(MIA, ask, "Yes, a doctor cleared me")
     rebaseline = await bot.tap(MIA, screen, "No, none of these")
     assert "back on" in (await bot.tap(MIA, rebaseline, "0")).text
 

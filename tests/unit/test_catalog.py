@@ -142,8 +142,10 @@ def test_doses_are_stated_plainly(exercise_id: str, notch: int | None, expected:
 
 def test_a_user_reads_the_knee_to_chest_stretch_one_step_at_a_time() -> None:
     steps = render_steps(CATALOG.get("knee_to_chest"))
-    assert steps[0].startswith("Step 1 of 5: Lie on your back")
-    assert "hold 20-30 seconds, then switch legs, 3 times each side" in steps[3]
+    assert steps[0].startswith("Step 1 of 6: Lie on your back")
+    assert steps[3].endswith("then lower the leg slowly."), "lowered before switching legs"
+    assert "hold 20-30 seconds, then switch legs, 3 times each side" in steps[4]
+    assert "roll onto your side" in steps[5]
 
 
 def test_the_full_wall_sit_card_has_everything_in_one_message() -> None:
@@ -152,6 +154,22 @@ def test_the_full_wall_sit_card_has_everything_in_one_message() -> None:
         assert part in card
     for heading in ("Do it well:", "Take care:", "Stop and rest if:", "Source: "):
         assert heading in card
+
+
+def test_a_library_card_has_no_today_and_its_steps_give_the_starting_dose() -> None:
+    card = render_full(CATALOG.get("wall_sit"))
+    assert "Today:" not in card
+    assert "hold 20 seconds, 3 times" in card
+
+
+@pytest.mark.parametrize("typed", ["Knee-to-chest stretch", "knee hug", "KNEE_TO_CHEST"])
+def test_an_exact_name_alias_or_id_is_exact(typed: str) -> None:
+    exercise = CATALOG.exact(typed)
+    assert exercise is not None and exercise.id == "knee_to_chest"
+
+
+def test_a_near_name_is_not_exact() -> None:
+    assert CATALOG.exact("kne to chest") is None
 
 
 # --------------------------------------------------------------------------- finding

@@ -85,7 +85,7 @@ def echo_pain(score: int) -> str:
 
 
 def echo_reach(reach: int) -> str:
-    return t("echo.reach", reach=t(f"reach.{reach}"))
+    return t("echo.reach", reach=t(f"reach_where.{reach}"))
 
 
 def echo_time(chosen: time) -> str:

@@ -71,7 +71,9 @@ async def _ask_pain(turn: Turn, p: Payload) -> None:
 
 async def _ask_reach(turn: Turn, p: Payload) -> None:
     last = turn.user.last_reach
-    text = t("reach_ask_last", last=t(f"reach.{last}")) if last is not None else t("reach_ask")
+    text = (
+        t("reach_ask_last", last=t(f"reach_where.{last}")) if last is not None else t("reach_ask")
+    )
     turn.show(text, turn.buttons(reach_rows(last)))
 
 

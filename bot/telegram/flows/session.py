@@ -27,7 +27,7 @@ from bot.coach import progression, safety_messages
 from bot.coach.catalog import Exercise, render_full, render_steps
 from bot.coach.program import ExerciseLevel
 from bot.coach.safety import Level, too_high_to_exercise
-from bot.content.texts import t
+from bot.content.texts import day_text, t
 from bot.program import lifecycle, safety, scheduling
 from bot.program import session as program
 from bot.telegram.flows.answers import PAIN, TYPED_PAIN, tell_safety
@@ -72,7 +72,11 @@ async def today(turn: Turn) -> Next:
             turn.show(t("session_paused"))
         return END
     if lifecycle.is_self_paused(user):
-        until = user.paused_until.date().isoformat() if user.paused_until else "/resume"
+        until = (
+            day_text(scheduling.local_datetime(user, user.paused_until))
+            if user.paused_until
+            else "/resume"
+        )
         turn.show(t("session_self_paused", until=until))
         return END
     step = current_step(turn)
@@ -260,12 +264,14 @@ async def _pain_after(turn: Turn, p: Payload, score: int) -> Next:
         return END
     finished = await program.finish(turn.work, scored.session, scored.safety.level)
     tell_safety(turn, scored.safety, at_easiest=finished.progressed.at_easiest)
-    none = t("session_summary_none")
+    lines = [
+        t(f"session_summary.{action}", names=", ".join(finished.names[action]))
+        for action in ("done", "skip", "too_painful")
+        if finished.names[action]
+    ]
     p.summary = t(
         "session_summary",
-        done=", ".join(finished.names["done"]) or none,
-        skipped=", ".join(finished.names["skip"]) or none,
-        painful=", ".join(finished.names["too_painful"]) or none,
+        lines="\n".join(lines),
         before=finished.pain_before,
         after=finished.pain_after,
         next=scheduling.describe_next(turn.user, turn.now) or t("session_next_unknown"),

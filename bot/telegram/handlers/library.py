@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from telegram import InlineKeyboardMarkup
 
-from bot.coach.catalog import Catalog, render_full
+from bot.coach.catalog import Catalog, Exercise, render_full
 from bot.content.texts import t
 from bot.telegram.keyboards import library_keyboard
 from bot.telegram.turn import Turn
@@ -22,18 +22,35 @@ def show_library(turn: Turn) -> None:
     turn.show(t("library_intro"), _categories_markup(turn.services.catalog))
 
 
+def _show_card(turn: Turn, exercise: Exercise) -> None:
+    """The exercise's full card; its easier and harder versions as "See also" buttons."""
+    catalog = turn.services.catalog
+    related = [e for e in (catalog.easier(exercise), catalog.harder(exercise)) if e is not None]
+    if not related:
+        turn.say(render_full(exercise))
+        return
+    turn.say(
+        f"{render_full(exercise)}\n\n{t('library_see_also')}",
+        library_keyboard([[(e.name, f"ex:{e.id}")] for e in related]),
+    )
+
+
 def show_exercise(turn: Turn, query: str) -> None:
     catalog = turn.services.catalog
     query = query.strip()[:100]
     if not query:
         turn.say(t("library_usage"))
         return
+    exact = catalog.exact(query)
+    if exact is not None:
+        _show_card(turn, exact)
+        return
     matches = catalog.find(query)
     if not matches:
         turn.say(t("library_not_found", query=query), _categories_markup(catalog))
         return
     best = matches[0]
-    turn.say(render_full(best))
+    _show_card(turn, best)
     others = [m for m in matches[1:4] if m.id != best.id]
     if others:
         turn.say(
@@ -53,6 +70,6 @@ def on_tap(turn: Turn, data: str) -> None:
         rows.append([(t("library_back"), "home:")])
         turn.show(t("library_category", category=t(f"category.{value}")), library_keyboard(rows))
     elif kind == "ex" and value in {e.id for e in catalog.all()}:
-        turn.say(render_full(catalog.get(value)))
+        _show_card(turn, catalog.get(value))
     else:
         turn.callback_answer = t("unknown_button")

@@ -27,9 +27,8 @@ def number(value: float) -> str:
 
 
 def signed(value: float) -> str:
+    """-3.0 -> "-3", 1.25 -> "+1.2" (never called with 0: that is "the same")."""
     rounded = round(value, 1)
-    if rounded == 0:
-        return "0"
     return ("+" if rounded > 0 else "-") + number(abs(rounded))
 
 
@@ -45,21 +44,25 @@ def streak_line(streaks: adherence.Streaks) -> str:
     return t("progress_streak", current=days_text(streaks.current), best=days_text(streaks.best))
 
 
+def points_text(points: float) -> str:
+    """-3 -> "-3 points", 1 -> "+1 point"."""
+    key = "points.one" if abs(round(points, 1)) == 1 else "points.other"
+    return t(key, points=signed(points))
+
+
 def change_line(change: adherence.PainChange | None) -> str:
     if change is None:
         return ""
-    if change.percent is None or round(change.points, 1) == 0:
-        return t(
-            "progress_change_points",
-            start=number(change.start),
-            now=number(change.now),
-            points=signed(change.points),
-        )
+    start, now = number(change.start), number(change.now)
+    if round(change.points, 1) == 0:
+        return t("progress_change_same", now=now)
+    if change.percent is None:
+        return t("progress_change_points", start=start, now=now, points=points_text(change.points))
     return t(
         "progress_change",
-        start=number(change.start),
-        now=number(change.now),
-        points=signed(change.points),
+        start=start,
+        now=now,
+        points=points_text(change.points),
         percent=f"{round(change.percent):+d}%",
     )
 
