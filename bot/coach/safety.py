@@ -946,7 +946,9 @@ def _spreading_rule(
     """Pain reaching further than anything in the past week, though not beyond the baseline.
 
     Typical after centralisation: the pain had settled in the back and now goes into the
-    buttock again. Beyond the baseline it is a PAIN_SPREAD (physician) instead.
+    buttock again. Beyond the baseline it is a PAIN_SPREAD (physician) instead. The onboarding
+    report's reach is the baseline itself, not a recent report: back at the baseline reach a
+    few days after starting is still going further than the days since.
     """
     if new.reach is None or new.reach > baseline:
         return
@@ -954,7 +956,9 @@ def _spreading_rule(
     recent = [
         r.reach
         for r in _before(reports, new)
-        if r.reach is not None and (today - _day_of(r, tz)).days <= SPREAD_LOOKBACK_DAYS
+        if r.reach is not None
+        and r.kind is not ReportKind.ONBOARDING
+        and (today - _day_of(r, tz)).days <= SPREAD_LOOKBACK_DAYS
     ]
     if recent and new.reach > max(recent):
         findings.add(
