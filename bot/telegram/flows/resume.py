@@ -14,7 +14,7 @@ from enum import StrEnum
 
 from bot.coach.numbers import parse_int
 from bot.coach.safety import Level
-from bot.content.texts import t
+from bot.content.texts import day_text, moment_text, t
 from bot.program import lifecycle, pausing, profile
 from bot.telegram.flows import onboarding, screen
 from bot.telegram.flows.answers import PAIN, REACH, TYPED_PAIN, echo_pain, echo_reach, reach_rows
