@@ -252,6 +252,12 @@
       this.locationPanel.setAttribute("aria-label", "Share a location");
       this.replyKeyboard.setAttribute("aria-label", "Reply keyboard from Backstep");
 
+      // Keep the newest message in view while the chat's box changes size (the schedule line
+      // appears, a panel or reply keyboard opens), unless the user has scrolled up to read.
+      this.pinned = true;
+      this.messages.addEventListener("scroll", () => { this.pinned = this.nearEnd(); }, { passive: true });
+      new ResizeObserver(() => { if (this.pinned) this.scrollToEnd(); }).observe(this.messages);
+
       this.form.addEventListener("submit", (event) => {
         event.preventDefault();
         this.sendTyped();
@@ -373,6 +379,14 @@
 
     scrollToEnd() {
       this.messages.scrollTop = this.messages.scrollHeight;
+    }
+
+    /** Message times on the user's own clock, as their phone shows them (once the bot knows
+        their time zone; the browser's until then). */
+    retime() {
+      for (const node of this.messages.querySelectorAll(".meta time")) {
+        node.textContent = formatTime(new Date(node.dateTime), this.zone, false);
+      }
     }
 
     upsert(message, options) {
@@ -498,7 +512,7 @@
           "span",
           { class: "meta" },
           message.edit_date ? el("span", { class: "edited", text: "edited" }) : null,
-          el("time", { datetime: when.toISOString(), text: formatTime(when, undefined, false) }),
+          el("time", { datetime: when.toISOString(), text: formatTime(when, this.zone, false) }),
         ),
       );
       node.append(bubble);
@@ -719,7 +733,11 @@
       } catch (err) {
         return;
       }
-      this.zone = data.timezone || null;
+      const zone = data.timezone || null;
+      if (zone !== this.zone) {
+        this.zone = zone;
+        this.retime();
+      }
       if (data.next_reminder_at || data.next_weekly_at) {
         const parts = [];
         if (data.next_reminder_at) {
