@@ -130,7 +130,7 @@ async def _summary(turn: Turn, p: Payload) -> None:
         t(
             "summary",
             pain=user.baseline_pain,
-            reach=t(f"reach.{user.baseline_reach or 0}"),
+            reach=t(f"reach_where.{user.baseline_reach or 0}"),
             time=user.reminder_time,
             zone=user.timezone,
         ),
@@ -141,16 +141,6 @@ async def _summary(turn: Turn, p: Payload) -> None:
 async def _start_now(turn: Turn, p: Payload, _: str) -> Next:
     from bot.telegram.flows import session
 
-    return t(
-        "summary",
-        pain=user.baseline_pain,
-        reach=t(f"reach_where.{user.baseline_reach or 0}"),
-        time=user.reminder_time,
-        zone=user.timezone,
-    )
-
-
-async def _summary(turn: Turn, p: Payload) -> None:
     return await session.today(turn)
 
 
