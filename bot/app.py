@@ -32,7 +32,7 @@ from bot.coach.catalog import Catalog, load_catalog
 from bot.content.texts import t
 from bot.logs import pseudonym
 from bot.settings import Settings
-from bot.telegram import outbox
+from bot.telegram import outbox, timers
 from bot.telegram.handlers import chats, commands, dispatch
 from bot.telegram.processing import PerChatUpdateProcessor
 from bot.telegram.services import SERVICES_KEY, BotContext, Services
@@ -133,6 +133,7 @@ def build_application(
 
             reminder_jobs.install(app, services)
             outbox.install(app, services)
+            timers.install(app, services)
 
     async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
         await services.db.close()

@@ -307,3 +307,33 @@ class HandledUpdate(Base):
         Index("ix_handled_updates_next_attempt_at", "next_attempt_at"),
         Index("ix_handled_updates_chat_id", "chat_id"),
     )
+
+
+class MediaFile(Base):
+    """Telegram's file_id of a file the bot uploaded once (an exercise animation), per bot:
+    a file_id is only valid for the bot that uploaded it."""
+
+    __tablename__ = "media_files"
+
+    bot_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    file_id: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime]
+
+
+class HoldTimer(Base):
+    """A hold timer counting down on a session card (bot/telegram/timers.py): which card,
+    which step of which session, when it ends and when it is next edited (or claimed until)."""
+
+    __tablename__ = "hold_timers"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int] = mapped_column(BigInteger)
+    session_id: Mapped[int] = mapped_column(Integer)
+    pos: Mapped[int] = mapped_column(SmallInteger)
+    step: Mapped[int] = mapped_column(SmallInteger)
+    ends_at: Mapped[datetime]
+    next_tick_at: Mapped[datetime] = mapped_column(index=True)

@@ -19,7 +19,7 @@ from bot.clock import ManualClock
 from bot.settings import Settings
 from bot.stub.chat import ChatMessage
 from bot.stub.server import BotApiStub
-from bot.telegram import outbox
+from bot.telegram import outbox, timers
 from bot.telegram.reminders import Dispatcher
 from bot.telegram.services import SERVICES_KEY, Services
 from storage.db import Database
@@ -96,9 +96,13 @@ class BotUnderTest:
     # -- the user's side ---------------------------------------------------------------------
 
     async def send(self, user_id: int, text: str, first_name: str = "Alex") -> ChatMessage:
-        """The user writes ``text``; returns the bot's next message."""
+        """The user writes ``text``; returns the bot's next message (an exercise animation is
+        passed over, like ``next``: ``unread`` and ``bot_messages`` have it)."""
         await self.stub.send_text(user_id, text, first_name=first_name)
-        return await self.stub.next_message(user_id)
+        message = await self.stub.next_message(user_id)
+        while message.kind == "animation":
+            message = await self.stub.next_message(user_id)
+        return message
 
     async def tap(self, user_id: int, message: ChatMessage, label: str) -> ChatMessage:
         """The user presses ``label`` under ``message``; returns what the bot showed next
@@ -142,6 +146,11 @@ class BotUnderTest:
         """One pass of the reply outbox job (tests drive it instead of the JobQueue)."""
         assert self.app is not None
         return await outbox.flush(self.services, self.app.bot)
+
+    async def tick_timers(self) -> int:
+        """One tick of the hold timers (tests drive it instead of the JobQueue)."""
+        assert self.app is not None
+        return await timers.tick(self.services, self.app.bot)
 
     async def dispatch_reminders(self) -> int:
         """One tick of the reminder dispatcher (tests drive it instead of the JobQueue)."""

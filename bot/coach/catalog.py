@@ -52,6 +52,8 @@ EQUIPMENT: tuple[Equipment, ...] = get_args(Equipment)
 SHIPPED_FILE = Path(__file__).resolve().parent.parent / "content" / "exercises.yaml"
 TELEGRAM_MESSAGE_LIMIT = 4096
 MAX_STEP_CHARS = 500
+#: Holds shorter than this get no timer button: counting them needs no help.
+MIN_TIMED_HOLD = 10
 #: Below this rapidfuzz score (0-100) a library entry is not a plausible match for a query.
 FIND_THRESHOLD = 80.0
 _ID_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
@@ -488,6 +490,24 @@ def _step_bodies(exercise: Exercise, notch: int | None) -> list[str]:
     if not any("{dosage}" in step for step in exercise.steps):
         bodies.append(texts.dosage_step.format(dosage=dose))
     return bodies
+
+
+def hold_seconds(exercise: Exercise, notch: int | None, step: int) -> int | None:
+    """Seconds to hold at step ``step`` (0-based) when that is the step where the dose's hold
+    happens and it is long enough to time (:data:`MIN_TIMED_HOLD`); else None.
+
+    A range ("hold 20-30 seconds") is timed to its low end: the dose is reached there.
+    """
+    dosage = exercise.dosage
+    if exercise.therapist_only or dosage is None or dosage.kind != "hold":
+        return None
+    templates = [*exercise.steps]
+    if not any("{dosage}" in text for text in templates):
+        templates.append("{dosage}")  # the "Your dose: ..." step _step_bodies adds
+    if not 0 <= step < len(templates) or "{dosage}" not in templates[step]:
+        return None
+    seconds = amount_at(exercise, notch).low
+    return seconds if seconds >= MIN_TIMED_HOLD else None
 
 
 def therapist_only_text(exercise: Exercise) -> str:

@@ -16,7 +16,9 @@ from typing import Any, Literal
 
 from bot.stub.media import StoredFile
 
-MessageKind = Literal["text", "photo", "document", "location", "sticker", "voice", "service"]
+MessageKind = Literal[
+    "text", "photo", "document", "animation", "location", "sticker", "voice", "service"
+]
 ChatType = Literal["private", "group", "supergroup"]
 # The bot's membership of a group, as ChatMember statuses name it.
 BotStatus = Literal["member", "left", "kicked"]
@@ -37,7 +39,7 @@ BOT_EVENTS: frozenset[EventKind] = frozenset(
     {"message", "edit", "delete", "callback_answer", "leave"}
 )
 # Message kinds whose ``text`` is a caption.
-CAPTIONED: frozenset[MessageKind] = frozenset({"photo", "document", "voice"})
+CAPTIONED: frozenset[MessageKind] = frozenset({"photo", "document", "animation", "voice"})
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,8 +23,20 @@ from bot.stub.errors import IMAGE_PROCESS_FAILED, WRONG_FILE_ID, bad_request
 
 THUMBNAIL_SIDE = 90
 # Telegram's file_id prefixes and file_path folders by kind of file.
-_ID_PREFIX = {"photo": "AgAC", "document": "BQAC", "voice": "AwAC", "sticker": "CAAC"}
-_FOLDER = {"photo": "photos", "document": "documents", "voice": "voice", "sticker": "stickers"}
+_ID_PREFIX = {
+    "photo": "AgAC",
+    "document": "BQAC",
+    "voice": "AwAC",
+    "sticker": "CAAC",
+    "animation": "CgAC",
+}
+_FOLDER = {
+    "photo": "photos",
+    "document": "documents",
+    "voice": "voice",
+    "sticker": "stickers",
+    "animation": "animations",
+}
 _EXTENSIONS = {"application/x-tgsticker": ".tgs", "audio/ogg": ".oga"}
 
 
@@ -194,7 +206,15 @@ class FileStore:
                     width=size[0],
                     height=size[1],
                 )
-            return self.store(value.data, filename=filename, mime_type=mime, kind=kind)
+            size = image_size(value.data) if kind == "animation" else None
+            return self.store(
+                value.data,
+                filename=filename,
+                mime_type=mime,
+                kind=kind,
+                width=size[0] if size else None,
+                height=size[1] if size else None,
+            )
         known = self._files.get(value)
         if known is not None:
             return known

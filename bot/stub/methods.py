@@ -46,7 +46,7 @@ CHAT_ACTIONS = frozenset(
 _COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
 _SECRET_TOKEN = re.compile(r"[A-Za-z0-9_-]{1,256}")
 # Methods that put a message into a chat: what Telegram's flood limits count.
-MESSAGE_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument"})
+MESSAGE_METHODS = frozenset({"sendmessage", "sendphoto", "senddocument", "sendanimation"})
 
 
 class BotMethods:
@@ -61,6 +61,7 @@ class BotMethods:
             "sendmessage": self.send_message,
             "sendphoto": self.send_photo,
             "senddocument": self.send_document,
+            "sendanimation": self.send_animation,
             "editmessagetext": self.edit_message_text,
             "editmessagecaption": self.edit_message_caption,
             "editmessagereplymarkup": self.edit_message_reply_markup,
@@ -121,6 +122,11 @@ class BotMethods:
     async def send_document(self, p: Params) -> Any:
         return self._send_media(p, kind="document", field="document", default_name="document")
 
+    async def send_animation(self, p: Params) -> Any:
+        return self._send_media(
+            p, kind="animation", field="animation", default_name="animation.gif"
+        )
+
     def _send_media(self, p: Params, *, kind: str, field: str, default_name: str) -> Any:
         chat = self.state.target_chat(p["chat_id"])
         caption = _caption(p)
@@ -132,7 +138,7 @@ class BotMethods:
         msg = self.state.add_message(
             chat,
             from_bot=True,
-            kind="photo" if kind == "photo" else "document",
+            kind="photo" if kind == "photo" else "animation" if kind == "animation" else "document",
             text=caption.text,
             entities=caption.entities,
             reply_markup=p.get("reply_markup"),
@@ -192,7 +198,7 @@ class BotMethods:
 
     async def edit_message_caption(self, p: Params) -> Any:
         chat, msg = self._editable(p)
-        if msg.kind not in ("photo", "document"):
+        if msg.kind not in ("photo", "document", "animation"):
             raise bad_request(e.NO_CAPTION_TO_EDIT)
         return self._apply_edit(chat, msg, text=_caption(p), reply_markup=p.get("reply_markup"))
 

@@ -741,7 +741,8 @@ class BotApiStub:
     async def next_shown(self, user_id: int) -> ChatMessage:
         """What the bot shows next, once every update sent so far is handled: cards it closed
         on the way (buttons taken off, or a question turned into its answer with more below)
-        are passed over, the way a reader's eye goes to the live card."""
+        and animations above a card are passed over, the way a reader's eye goes to the live
+        card (``unread`` and ``bot_messages`` still have them)."""
         await self.wait_handled()
         chat = self.state.chats.get(user_id)
         pending = [] if chat is None else chat.events[chat.read_upto :]
@@ -751,13 +752,17 @@ class BotApiStub:
             if e.kind in ("message", "edit") and e.action != "stripped"
         ]
         for n, (i, event) in enumerate(shown):
-            if event.action == "closed" and n + 1 < len(shown):
+            assert event.message is not None
+            passed = event.action == "closed" or event.message.kind == "animation"
+            if passed and n + 1 < len(shown):
                 continue
-            assert chat is not None and event.message is not None
+            assert chat is not None
             chat.read_upto += i + 1
             return event.message
         event = await self.next_event(user_id, kinds={"message", "edit"})
-        while event.action == "stripped":
+        while event.action == "stripped" or (
+            event.message is not None and event.message.kind == "animation"
+        ):
             event = await self.next_event(user_id, kinds={"message", "edit"})
         assert event.message is not None
         return event.message

@@ -386,6 +386,10 @@ class StubState:
             data["photo"] = [_photo_size(f) for f in msg.photo_sizes]
         elif msg.kind == "document" and msg.file is not None:
             data["document"] = _document(msg.file)
+        elif msg.kind == "animation" and msg.file is not None:
+            # Like Telegram: an animation is also given as a document, for older clients.
+            data["animation"] = _animation(msg.file)
+            data["document"] = _document(msg.file)
         elif msg.kind == "voice" and msg.file is not None:
             data["voice"] = _voice(msg.file, msg.media or {})
         elif msg.kind == "sticker" and msg.file is not None:
@@ -655,6 +659,15 @@ def _photo_size(f: StoredFile) -> dict[str, Any]:
         "file_size": f.size,
         "width": f.width or 1,
         "height": f.height or 1,
+    }
+
+
+def _animation(f: StoredFile) -> dict[str, Any]:
+    return {
+        **_document(f),
+        "width": f.width or 1,
+        "height": f.height or 1,
+        "duration": 0,
     }
 
 

@@ -47,6 +47,7 @@ _MISSING_WORDING: dict[tuple[str, str], str] = {
     ("sendmessage", "text"): TEXT_EMPTY,
     ("sendphoto", "photo"): "there is no photo in the request",
     ("senddocument", "document"): "there is no document in the request",
+    ("sendanimation", "animation"): "there is no animation in the request",
 }
 
 # How Telegram names some object types in its "can't parse ..." messages.

@@ -116,6 +116,14 @@ async def deliver(bot: Bot, chat_id: int, reply: Reply) -> Message | None:
 
     Returns the message sent or edited, when Telegram returned one."""
     try:
+        if reply.animation_file is not None:
+            upload = isinstance(reply.animation_file, bytes)
+            return await bot.send_animation(
+                chat_id,
+                reply.animation_file,
+                caption=reply.text or None,
+                filename="exercise.gif" if upload else None,
+            )
         if reply.photo is not None:
             return await bot.send_photo(chat_id, reply.photo, caption=reply.text or None)
         if reply.document is not None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import base64
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -30,7 +30,7 @@ from telegram.error import BadRequest, RetryAfter, TelegramError
 from telegram.ext import Application, ContextTypes
 
 from bot import metrics
-from bot.telegram import delivery
+from bot.telegram import delivery, media
 from bot.telegram.services import Services
 from storage import outbox as store
 from storage import users
@@ -58,6 +58,11 @@ class Reply:
     photo: bytes | None = None
     document: tuple[str, bytes] | None = None
     strip: bool = False  # only take the buttons off ``edit_of`` (a card the dialog has left)
+    #: An exercise animation by its media key (bot/media/animation.py); it is sent as the
+    #: file_id this bot got for it, or uploaded once (bot/telegram/media.py).
+    animation: str | None = None
+    #: What sendAnimation sends (a file_id or the GIF's bytes), found just before sending.
+    animation_file: bytes | str | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def stripping(cls, message_id: int) -> Reply:
@@ -81,6 +86,8 @@ class Reply:
         if self.document is not None:
             name, content = self.document
             data["document"] = {"name": name, "data": base64.b64encode(content).decode()}
+        if self.animation is not None:
+            data["animation"] = self.animation
         return data
 
     @classmethod
@@ -93,6 +100,7 @@ class Reply:
             strip=bool(data.get("strip")),
             photo=base64.b64decode(data["photo"]) if "photo" in data else None,
             document=(document["name"], base64.b64decode(document["data"])) if document else None,
+            animation=data.get("animation"),
         )
 
     def changes(self, message: MaybeInaccessibleMessage | None) -> bool:
@@ -124,9 +132,14 @@ class _Later(Exception):
         self.wait = wait
 
 
-async def _send_one(bot: Bot, chat_id: int, reply: Reply) -> int | None:
+async def _send_one(services: Services, bot: Bot, chat_id: int, reply: Reply) -> int | None:
     """One attempt; the id of a new live card, if this sent one. Raises :class:`_Later`, or
     :class:`delivery.Blocked`."""
+    if reply.animation is not None:
+        found = await media.animation_file(services, bot, reply.animation)
+        if found is None:
+            return None  # the exercise left the library since: nothing to show
+        reply = replace(reply, animation=found.key, animation_file=found.file)
     try:
         message = await delivery.deliver(bot, chat_id, reply)
     except RetryAfter as exc:
@@ -138,6 +151,8 @@ async def _send_one(bot: Bot, chat_id: int, reply: Reply) -> int | None:
         return None
     except TelegramError as exc:  # 5xx, timeouts, dropped connections
         raise _Later(0.0, f"{exc.__class__.__name__}: {exc}") from exc
+    if isinstance(reply.animation_file, bytes) and reply.animation is not None:
+        await media.uploaded(services, bot, reply.animation, message)
     if reply.is_card and message is not None and message.message_id != reply.edit_of:
         return message.message_id
     return None
@@ -155,7 +170,7 @@ async def send_owed(services: Services, bot: Bot, owed: store.Owed) -> bool:
     card: int | None = None
     try:
         for data in owed.replies[owed.sent :]:
-            card = await _send_one(bot, owed.chat_id, Reply.decode(data)) or card
+            card = await _send_one(services, bot, owed.chat_id, Reply.decode(data)) or card
             sent += 1
     except delivery.Blocked:
         log.info("the user blocked the bot; their owed replies are dropped")

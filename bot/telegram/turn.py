@@ -123,6 +123,12 @@ class Turn:
         self.out.append(Reply(text, markup, edit_of=self._editable))
         self._editable = None
 
+    def animate(self, key: str) -> None:
+        """Show an exercise's animation (by its media key) below what was said so far, and
+        the dialog's next card below it."""
+        self.out.append(Reply("", animation=key))
+        self._editable = None
+
     def close_card(self, answer: str) -> None:
         """The question is answered: its card now reads as the answer, without buttons, and
         the next question comes as a new card below it."""

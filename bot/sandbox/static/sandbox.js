@@ -484,6 +484,18 @@
             el("a", { href: file.url, target: "_blank", rel: "noopener", "aria-label": "Open the picture in full size" }, img),
           ),
         );
+      } else if (message.kind === "animation" && file && file.url) {
+        // An exercise animation: a looping GIF, shown like Telegram shows a GIF.
+        const img = el("img", {
+          src: file.url,
+          alt: "Animation of the exercise",
+          width: file.width,
+          height: file.height,
+        });
+        img.addEventListener("load", () => {
+          if (this.nearEnd()) this.scrollToEnd();
+        });
+        bubble.append(el("figure", { class: "photo animation" }, img));
       } else if (message.kind === "document" && file && file.url) {
         const name = file.file_name || "file";
         bubble.append(

@@ -19,12 +19,14 @@ caution) and a caution about an exercise already at its easiest step says it is 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
+from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
 from bot.coach import progression, safety_messages
-from bot.coach.catalog import Exercise, render_full, render_steps
+from bot.coach.catalog import Exercise, hold_seconds, render_full, render_steps
 from bot.coach.program import ExerciseLevel
 from bot.coach.safety import Level, too_high_to_exercise
 from bot.content.texts import day_text, t
@@ -33,7 +35,9 @@ from bot.program import session as program
 from bot.telegram.flows.answers import PAIN, TYPED_PAIN, tell_safety
 from bot.telegram.flows.graph import END, At, Graph, Next, Node, Tap, current_step, on
 from bot.telegram.keyboards import Button, scale_rows
+from bot.telegram.media import animation_key
 from bot.telegram.turn import Turn
+from storage import timers
 
 
 class Step(StrEnum):
@@ -58,6 +62,9 @@ class Payload:
     pos: int = 0  # which exercise of the plan
     step: int = 0  # which step of that exercise
     showing_all: bool = False  # the card shows all of the exercise's steps
+    animated: int = -1  # the last exercise (pos) whose animation was sent
+    timer_at: list[int] = field(default_factory=list)  # [pos, step] of the hold timer
+    timer_ends: float = 0.0  # when that timer ends (UTC timestamp)
     summary: str = ""
     before: int = 0  # the pain before the session
 
@@ -114,20 +121,92 @@ def _step_rows(turn: Turn, p: Payload) -> list[list[Button]]:
     at_start = p.pos == 0 and p.step == 0
     first_row = [forward] if at_start else [(t("btn_back"), "back"), forward]
     view = (t("btn_this_step"), "step") if p.showing_all else (t("btn_all_steps"), "all")
+    seconds = _hold(turn, p)
+    timer = (
+        []
+        if seconds is None or _timer_left(turn, p)
+        else [[(t("btn_timer", seconds=seconds), "timer")]]
+    )
     return [
         first_row,
+        *timer,
         [(t("btn_too_painful"), "hurt"), (t("btn_skip"), "skip")],
         [view] if p.showing_all else [(t("btn_repeat"), "repeat"), view],
     ]
 
 
 async def _ask_exercise(turn: Turn, p: Payload) -> None:
+    if p.step == 0 and not p.showing_all and p.animated != p.pos:
+        # An exercise's first step comes with its animation (once, not on Back or Repeat).
+        key = animation_key(_exercise(turn, p)[0])
+        if key is not None:
+            turn.animate(key)
+        turn.update_payload(animated=p.pos)
+    if p.timer_at and p.timer_at != [p.pos, p.step]:
+        turn.update_payload(timer_at=[], timer_ends=0.0)  # the user moved on: it stopped
+        p.timer_at = []
     if p.showing_all:
         exercise, _ = _exercise(turn, p)
         text = render_full(exercise, p.plan[p.pos]["notch"])
     else:
-        text = _step_text(turn, p)
+        text = _step_text(turn, p) + _timer_text(turn, p)
     turn.show(text, turn.buttons(_step_rows(turn, p)))
+
+
+def _hold(turn: Turn, p: Payload) -> int | None:
+    """Seconds the current step holds for, when it gets a timer button."""
+    exercise, _ = _exercise(turn, p)
+    return hold_seconds(exercise, p.plan[p.pos]["notch"], p.step)
+
+
+def _timer_left(turn: Turn, p: Payload) -> int | None:
+    """Whole seconds left on this step's timer; 0 once it ended; None if it has none."""
+    if p.timer_at != [p.pos, p.step]:
+        return None
+    return max(0, math.ceil(p.timer_ends - turn.now.timestamp()))
+
+
+def _timer_text(turn: Turn, p: Payload) -> str:
+    left = _timer_left(turn, p)
+    if left is None:
+        return ""
+    return "\n\n" + (t("timer_left", seconds=left) if left else t("timer_done"))
+
+
+#: A running timer's card is edited at most this often (Telegram's per-chat limits).
+TIMER_EDIT_EVERY = timedelta(seconds=5)
+
+
+async def _start_timer(turn: Turn, p: Payload, _: str) -> Next:
+    """Count the hold down on this card (bot/telegram/timers.py edits it as time passes)."""
+    seconds = _hold(turn, p)
+    if seconds is None or turn.tapped_message_id is None:
+        return Step.EXERCISE
+    ends = turn.now + timedelta(seconds=seconds)
+    p.timer_at, p.timer_ends, p.showing_all = [p.pos, p.step], ends.timestamp(), False
+    await timers.start(
+        turn.tx,
+        user_id=turn.user.id,
+        chat_id=turn.user.chat_id,
+        message_id=turn.tapped_message_id,  # the card is edited in place
+        session_id=p.session_id,
+        pos=p.pos,
+        step=p.step,
+        ends_at=ends,
+        next_tick_at=min(turn.now + TIMER_EDIT_EVERY, ends),
+    )
+    return Step.EXERCISE
+
+
+def timer_card(turn: Turn, pos: int, step: int) -> tuple[str, Any] | None:
+    """The card of the timer started at exercise ``pos``, step ``step``, as it reads now; None
+    when the dialog has left that step (the timer then just stops)."""
+    if turn.dialog.flow != GRAPH.name or turn.dialog.step != Step.EXERCISE:
+        return None
+    p = GRAPH.load(turn.dialog.payload)
+    if p.timer_at != [pos, step] or [p.pos, p.step] != [pos, step] or p.showing_all:
+        return None
+    return _step_text(turn, p) + _timer_text(turn, p), turn.buttons(_step_rows(turn, p))
 
 
 async def _ask_pain_before(turn: Turn, p: Payload) -> None:
@@ -313,6 +392,7 @@ GRAPH.nodes = {
             on(Tap("done"), _ended, to=[Step.EXERCISE, Step.PAIN_AFTER]),
             on(Tap("skip"), _ended, to=[Step.EXERCISE, Step.PAIN_AFTER]),
             on(Tap("hurt"), _hurt, to=[Step.HURT]),
+            on(Tap("timer"), _start_timer, to=[Step.EXERCISE]),
         ),
     ),
     Step.HURT: Node(

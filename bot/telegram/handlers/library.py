@@ -11,6 +11,7 @@ from telegram import InlineKeyboardMarkup
 from bot.coach.catalog import Catalog, Exercise, render_full
 from bot.content.texts import t
 from bot.telegram.keyboards import library_keyboard
+from bot.telegram.media import animation_key
 from bot.telegram.turn import Turn
 
 
@@ -23,8 +24,12 @@ def show_library(turn: Turn) -> None:
 
 
 def _show_card(turn: Turn, exercise: Exercise) -> None:
-    """The exercise's full card; its easier and harder versions as "See also" buttons."""
+    """The exercise's animation, then its full card with its easier and harder versions as
+    "See also" buttons."""
     catalog = turn.services.catalog
+    key = animation_key(exercise)
+    if key is not None:
+        turn.animate(key)
     related = [e for e in (catalog.easier(exercise), catalog.harder(exercise)) if e is not None]
     if not related:
         turn.say(render_full(exercise))

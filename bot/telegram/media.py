@@ -1,0 +1,60 @@
+"""Exercise animations on Telegram: uploaded once per bot, then sent by file_id.
+
+A reply names an animation by its media key (``animation:<exercise>:<drawing hash>``). Just
+before sending, :func:`animation_file` looks for the file_id this bot got for that key
+(storage/media.py); without one it draws the GIF (in a thread: drawing takes a moment) and the
+reply uploads it, after which :func:`uploaded` keeps Telegram's file_id. A changed drawing has
+a new key, so an old file_id is never sent for a new drawing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+from telegram import Bot, Message
+
+from bot.coach.catalog import Exercise
+from bot.media.animation import exercise_gif, media_key
+from bot.telegram.services import Services
+from storage import media as store
+
+
+@dataclass(frozen=True)
+class AnimationFile:
+    key: str
+    file: bytes | str  # the GIF to upload, or Telegram's file_id for it
+
+
+def animation_key(exercise: Exercise) -> str | None:
+    """The media key a reply names to show this exercise's animation (None: it has none)."""
+    return media_key(exercise)
+
+
+async def animation_file(services: Services, bot: Bot, key: str) -> AnimationFile | None:
+    """The file_id to send for ``key``, else the GIF to upload; None if the exercise is gone.
+
+    The key's exercise is drawn as the library has it now (it may have changed since the
+    reply was written)."""
+    exercise_id = key.split(":")[1]
+    if exercise_id not in services.catalog:
+        return None
+    exercise = services.catalog.get(exercise_id)
+    current = media_key(exercise)
+    if current is None:
+        return None
+    async with services.db.transaction() as tx:
+        known = await store.file_id(tx, bot.id, current)
+    if known is not None:
+        return AnimationFile(current, known)
+    gif = await asyncio.to_thread(exercise_gif, exercise)
+    assert gif is not None
+    return AnimationFile(current, gif)
+
+
+async def uploaded(services: Services, bot: Bot, key: str, message: Message | None) -> None:
+    """Keep the file_id Telegram gave the uploaded animation, for every later send."""
+    if message is None or message.animation is None:
+        return
+    async with services.db.transaction() as tx:
+        await store.remember(tx, bot.id, key, message.animation.file_id, services.clock.now())
