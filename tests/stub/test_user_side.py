@@ -7,7 +7,7 @@ import asyncio
 import httpx
 import pytest
 
-from bot.stub import BotApiStub, NoEventError
+from bot.stub import BotApiStub, NoEventError, check_shape
 from tests.stub.conftest import ALICE, RawBotApi, tiny_png
 
 KEYBOARD = {
@@ -205,3 +205,34 @@ async def test_a_custom_keyboard_stays_until_removed_and_survives_edits(
     assert shown == (("📍 Share location",), ("Skip",))
     assert view["reply_keyboard"][0][0] == {"text": "📍 Share location", "request_location": True}
     assert stub.chat(alice_chat).reply_keyboard is None
+
+
+async def test_an_animation_is_uploaded_once_then_sent_by_its_file_id(
+    stub: BotApiStub, api: RawBotApi, alice_chat: int
+) -> None:
+    gif = b"GIF89a" + (360).to_bytes(2, "little") + (240).to_bytes(2, "little") + b"\x00" * 20
+    _, uploaded = await api.form(
+        "sendAnimation",
+        {"chat_id": str(alice_chat)},
+        files={"animation": ("exercise.gif", gif, "image/gif")},
+    )
+    sent = uploaded["result"]
+    check_shape("Message", sent)
+    animation = sent["animation"]
+    assert (animation["width"], animation["height"], animation["mime_type"]) == (
+        360,
+        240,
+        "image/gif",
+    )
+    assert (
+        animation["file_id"].startswith("CgAC")
+        and sent["document"]["file_id"] == animation["file_id"]
+    )
+
+    again = await api.ok("sendAnimation", chat_id=alice_chat, animation=animation["file_id"])
+    assert again["animation"]["file_unique_id"] == animation["file_unique_id"], "the same file"
+    assert len(stub.state.files) == 1, "nothing uploaded the second time"
+    status, refused = await api.call("sendAnimation", chat_id=alice_chat, animation="no-such-id")
+    assert status == 400 and "wrong file identifier" in refused["description"]
+    status, missing = await api.call("sendAnimation", chat_id=alice_chat)
+    assert status == 400 and "there is no animation in the request" in missing["description"]
