@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 import httpx
 from sqlalchemy import func, select
 
-from bot.coach.safety import SCREEN_QUESTIONS
+from bot.coach.safety import SCREEN_QUESTIONS, Reach
+from bot.content.texts import t
 from bot.stub.chat import ChatEvent, ChatMessage
 from bot.stub.server import BotApiStub
 from storage.db import Database
@@ -91,7 +92,9 @@ async def journey(patient: Patient, reminder_at: str) -> AsyncIterator[None]:
     yield
     await patient.tap(str(patient.pain), ("edit", "Pain now"), ("message", "How far down"))
     yield
-    await patient.tap(patient.reach, ("edit", "Pain reaching"), ("message", "daily reminder"))
+    reach = next(r for r in Reach if t(f"reach.{r}") == patient.reach)
+    echo = t("echo.reach", reach=t(f"reach_where.{reach}"))
+    await patient.tap(patient.reach, ("edit", echo), ("message", "daily reminder"))
     yield
     await patient.tap(reminder_at, ("edit", "Daily reminder:"), ("message", "Which time zone"))
     yield
