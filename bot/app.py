@@ -174,6 +174,7 @@ def build_application(
     app.add_handler(CommandHandler("exercise", commands.exercise, filters=new_message))
     # Progress and symptoms.
     app.add_handler(CommandHandler("progress", commands.progress, filters=new_message))
+    app.add_handler(CommandHandler("learn", commands.learn, filters=new_message))
     app.add_handler(CommandHandler("symptoms", commands.symptoms, filters=new_message))
     # The program: pause, resume, reminders and settings.
     app.add_handler(CommandHandler("pause", commands.pause, filters=new_message))

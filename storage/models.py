@@ -258,6 +258,36 @@ class ReminderLog(Base):
     __table_args__ = (UniqueConstraint("user_id", "local_date", "kind"),)
 
 
+class QuestionnaireResult(Base):
+    """A finished questionnaire (STarT Back at onboarding, Roland-Morris then every 4 weeks):
+    every answer and the score, so a score can be checked against its answers (health data:
+    exported, erased with the user; docs/outcomes.md)."""
+
+    __tablename__ = "questionnaire_results"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = _user_fk()
+    instrument: Mapped[str] = mapped_column(String(16))  # startback | rmdq
+    at: Mapped[datetime]
+    local_date: Mapped[date] = mapped_column(Date)
+    answers: Mapped[list[Any]]  # item values in item order
+    score: Mapped[int] = mapped_column(SmallInteger)
+    subscale: Mapped[int | None] = mapped_column(SmallInteger)  # STarT Back distress (5-9)
+    risk: Mapped[str | None] = mapped_column(String(8))  # STarT Back: low | medium | high
+
+
+class LessonShown(Base):
+    """A lesson the user was given, so none comes twice."""
+
+    __tablename__ = "lessons_shown"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    lesson: Mapped[str] = mapped_column(String(40), primary_key=True)
+    at: Mapped[datetime]
+
+
 PER_USER_TABLES = (
     Dialog,
     ExerciseSession,
@@ -267,6 +297,8 @@ PER_USER_TABLES = (
     Escalation,
     ExerciseLevel,
     ReminderLog,
+    QuestionnaireResult,
+    LessonShown,
 )
 
 

@@ -37,6 +37,7 @@ from bot.coach.catalog import Catalog
 from bot.coach.program import ExerciseLevel
 from bot.coach.safety import Level
 from bot.content.texts import t
+from bot.program import outcomes
 from bot.program.history import CHANGE_KEY, change_of
 from bot.program.work import Work
 from storage import models, pain, sessions
@@ -244,6 +245,8 @@ async def after_session(
 async def after_settled(work: Work, level: Level = Level.NONE) -> Progressed:
     """Call when the next morning's "settled?" answer is stored: moves up what went well twice
     (never while the program is paused, nor on a day with a caution or worse: ``level``)."""
+    if await outcomes.gentle_start(work):
+        return Progressed()  # medium/high risk: no step up in the first two weeks
     yesterday = work.today - timedelta(days=1)
     return await _decide(
         work, await sessions.finished_sessions_on(work.tx, work.user.id, yesterday), level

@@ -25,6 +25,7 @@ from bot.stub.server import BotApiStub
 from storage.db import Database
 from storage.models import ExerciseSession, PainReport, SessionStep, SymptomAnswer, User
 from tests.deploy.conftest import TOKEN, BotProcess, StartBot, run_backstep
+from tests.stories.helpers import LOW_RISK, NO_LIMITS
 
 ANSWERED = ("callback_answer",)
 
@@ -103,9 +104,21 @@ async def journey(patient: Patient, reminder_at: str) -> AsyncIterator[None]:
     await patient.tap(reminder_at, ("edit", "Daily reminder:"), ("message", "Which time zone"))
     yield
     await patient.send(
-        "Europe/Berlin", ("message", "Time zone set", "Berlin"), ("message", "All set")
+        "Europe/Berlin", ("message", "Time zone set", "Berlin"), ("message", "question 1 of 9")
     )
     yield
+    # The onboarding questionnaires, one tap a card (docs/outcomes.md).
+    for count, labels, told, then in (
+        (9, LOW_RISK, "good outlook", "question 1 of 24"),
+        (24, NO_LIMITS, "Roland-Morris score", "All set"),
+    ):
+        for number, label in enumerate(labels, start=1):
+            closed = ("edit", f"Question {number} of {count}: {label}")
+            if number < count:
+                await patient.tap(label, closed, ("message", f"question {number + 1} of {count}"))
+            else:
+                await patient.tap(label, closed, ("message", told), ("message", then))
+            yield
     await patient.tap("Start today's session", ("edit", "how bad is your pain right now"))
     yield
     await patient.tap(

@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.sandbox import Sandbox
 from tests.sandbox.conftest import ARTIFACTS, StubUser
-from tests.stories.helpers import finish_exercises, onboard, start_session
+from tests.stories.helpers import LOW_RISK, NO_LIMITS, finish_exercises, onboard, start_session
 
 # How long the page may take to show what a step expects (a loaded machine is slow; a pass
 # costs nothing extra). Applies to locators and to ``expect`` alike.
@@ -63,6 +63,12 @@ def last_bot_message(area: Any) -> Any:
     return area.locator(".msg.bot").last
 
 
+async def answer_questionnaires(page: Any, scope: Any = None) -> None:
+    """The onboarding questionnaires, one tap a card: low risk, every sentence left blank."""
+    for label in (*LOW_RISK, *NO_LIMITS):
+        await tap(page, label, scope)
+
+
 async def test_a_new_user_onboards_and_finishes_a_session_by_clicking(
     browser: Any, sandbox: Sandbox
 ) -> None:
@@ -84,6 +90,7 @@ async def test_a_new_user_onboards_and_finishes_a_session_by_clicking(
         # The bot's reply keyboard offers to share a location, as a real button.
         await expect(page.get_by_role("button", name="Share my location")).to_be_visible()
         await type_message(page, "Alex", "Europe/Berlin")
+        await answer_questionnaires(page)
         await expect(last_bot_message(page)).to_contain_text("All set")
         await expect(page.get_by_role("button", name="Share my location")).to_be_hidden()
 
@@ -144,6 +151,7 @@ async def test_two_users_chat_separately_share_a_location_and_jump_to_a_reminder
         await sam.get_by_role("button", name="Send the demo location (Berlin)").click()
         await expect(sam.locator(".msg.user").last).to_contain_text("Location 52.52")
         await expect(sam).to_contain_text("Time zone set: Europe/Berlin")
+        await answer_questionnaires(page, sam)
         await expect(last_bot_message(sam)).to_contain_text("All set")
         await expect(sam.locator(".schedule")).to_contain_text("Next reminder:")
 

@@ -17,7 +17,13 @@ import pytest
 
 from bot.sandbox import Sandbox
 from tests.sandbox.conftest import ARTIFACTS
-from tests.sandbox.test_browser import last_bot_message, open_page, tap, type_message
+from tests.sandbox.test_browser import (
+    answer_questionnaires,
+    last_bot_message,
+    open_page,
+    tap,
+    type_message,
+)
 
 SIZES = [(360, 740), (400, 860)]
 SHOTS = ARTIFACTS / "phone"
@@ -140,6 +146,7 @@ async def test_a_new_user_on_a_phone_sees_everything_without_sideways_scrolling(
     await expect(panel).to_be_hidden()
 
     await type_message(page, "Alex", ZONE)
+    await answer_questionnaires(page)
     summary = last_bot_message(page)
     await expect(summary).to_contain_text("All set")
     await keyboard_above_the_input(page)

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from bot.stub.chat import ChatMessage
 from tests.harness import BotUnderTest
+
+#: STarT Back answers of a low-risk user (total 0), and Roland-Morris: every sentence left
+#: blank (score 0).
+LOW_RISK = ("Disagree",) * 8 + ("Not at all",)
+NO_LIMITS = ("Leave blank",) * 24
 
 
 async def onboard(
@@ -14,6 +21,8 @@ async def onboard(
     reach: str = "Buttock",
     time: str = "07:30",
     zone: str = "Europe/Berlin",
+    startback: Sequence[str] = LOW_RISK,
+    rmdq: Sequence[str] = NO_LIMITS,
 ) -> ChatMessage:
     """A new user goes through /start to the summary; returns the summary message."""
     greeting = await bot.send(user, "/start")
@@ -31,9 +40,30 @@ async def onboard(
     assert "time zone" in ask_zone.text
     confirmed = await bot.send(user, zone)
     assert "Time zone set" in confirmed.text
-    summary = await bot.next(user)
+    summary = await answer_questionnaires(
+        bot, user, await bot.next(user), startback=startback, rmdq=rmdq
+    )
     assert "All set" in summary.text
     return summary
+
+
+async def answer_questionnaires(
+    bot: BotUnderTest,
+    user: int,
+    card: ChatMessage,
+    *,
+    startback: Sequence[str] = LOW_RISK,
+    rmdq: Sequence[str] = NO_LIMITS,
+) -> ChatMessage:
+    """From the first item's card, tap each answer in turn (STarT Back, then Roland-Morris);
+    returns the first card with buttons after them (at onboarding, the summary)."""
+    for answers in (startback, rmdq):
+        for label in answers:
+            assert "question" in card.text, card.text
+            card = await bot.tap(user, card, label)
+        while not card.button_labels:  # what the score means comes before the next card
+            card = await bot.next(user)
+    return card
 
 
 async def start_session(bot: BotUnderTest, user: int, summary: ChatMessage) -> ChatMessage:

@@ -23,6 +23,7 @@ from storage.models import (
     Base,
     Escalation,
     HoldTimer,
+    LessonShown,
     ReminderLog,
 )
 from tests.harness import BotUnderTest, running_bot
@@ -155,6 +156,8 @@ async def test_delete_erases_every_row_about_the_user_in_every_table(bot: BotUnd
                 next_tick_at=now,
             )
         )
+    async with bot.db.transaction() as tx:  # a lesson given (the questionnaires: onboarding's)
+        tx.add(LessonShown(user_id=ALEX, lesson="movement", at=bot.clock.now()))
     await seed.level(bot, ALEX, "wall_sit", "wall_sit", 3)
     before = await _rows_about(bot, ALEX)
     empty = [name for name, count in before.items() if count == 0]

@@ -15,7 +15,7 @@ from bot.content.texts import t
 from bot.stub.chat import CallbackAnswer, ChatMessage
 from storage.models import Dialog, HandledUpdate, PainReport, SessionStep, SymptomAnswer, User
 from tests.harness import BotUnderTest, running_bot
-from tests.stories.helpers import onboard, start_session
+from tests.stories.helpers import answer_questionnaires, onboard, start_session
 
 MIA = 7001  # writes to the bot in a group first
 LEO = 7002  # a client that forges button data
@@ -462,7 +462,9 @@ async def test_photos_stickers_voice_notes_and_files_get_one_line_and_the_dialog
     await unreadable("document")  # at the time zone
     confirmed = await bot.send(ELI, "Europe/Berlin")
     assert "Time zone set" in confirmed.text
-    summary = await bot.next(ELI)
+    first = await bot.next(ELI)
+    await unreadable("sticker")  # at a questionnaire item
+    summary = await answer_questionnaires(bot, ELI, first)
 
     step = await start_session(bot, ELI, summary)
     await unreadable("photo")  # mid-exercise

@@ -29,7 +29,9 @@ from storage.models import (
     Escalation,
     ExerciseLevel,
     ExerciseSession,
+    LessonShown,
     PainReport,
+    QuestionnaireResult,
     ReminderLog,
     SessionStep,
     SymptomAnswer,
@@ -191,6 +193,15 @@ async def test_collect_reads_every_per_user_table_and_only_that_user(database: D
                         due_at=AT,
                         at=AT,
                     ),
+                    QuestionnaireResult(
+                        user_id=uid,
+                        instrument="rmdq",
+                        at=AT,
+                        local_date=AT.date(),
+                        answers=[0] * 24,
+                        score=0,
+                    ),
+                    LessonShown(user_id=uid, lesson="movement", at=AT),
                 ]
             )
     async with database.transaction() as tx:

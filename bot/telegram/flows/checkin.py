@@ -1,6 +1,7 @@
 """The daily check-in that opens every reminder: pain now, where it reaches, and (the morning
 after a session) whether yesterday's exercise pain settled; then, weekly, the red-flag screen,
-and the offer of today's session. A reminder opens it with :func:`open_for_reminder`.
+every four weeks the Roland-Morris questionnaire, and the offer of today's session. A reminder
+opens it with :func:`open_for_reminder`.
 """
 
 from __future__ import annotations
@@ -11,11 +12,12 @@ from enum import StrEnum
 
 from telegram import InlineKeyboardMarkup
 
+from bot.coach import outcomes as outcome_scores
 from bot.coach.safety import Level
 from bot.content.texts import t
 from bot.program import checkin as program
-from bot.program import lifecycle, scheduling
-from bot.telegram.flows import screen
+from bot.program import lifecycle, outcomes, scheduling
+from bot.telegram.flows import questionnaire, screen
 from bot.telegram.flows.answers import (
     PAIN,
     REACH,
@@ -56,6 +58,7 @@ class Payload:
     report_id: int = 0
     score: int = 0
     asked_settled: bool = False
+    disability_due: bool = False  # the 4-weekly Roland-Morris comes before the offer
 
 
 def _offer_rows() -> list[list[Button]]:
@@ -91,6 +94,7 @@ async def _offer(turn: Turn, p: Payload) -> None:
 async def _pain(turn: Turn, p: Payload, score: int) -> Next:
     scored = await program.record_pain_now(turn.work, score)
     p.report_id, p.score = scored.report_id, score
+    p.disability_due = await outcomes.disability_due(turn.work)
     if scored.safety is None:
         return Step.REACH
     tell_safety(turn, scored.safety)
@@ -123,10 +127,13 @@ def _after_reports(turn: Turn, p: Payload) -> Next:
         return END
     if program.screen_due(work):
         return screen.call("screen", then=Step.SCREEN)
-    return _offer_or_done(turn)
+    return _offer_or_done(turn, p)
 
 
-def _offer_or_done(turn: Turn) -> Next:
+def _offer_or_done(turn: Turn, p: Payload) -> Next:
+    if p.disability_due:
+        p.disability_due = False
+        return questionnaire.call([outcome_scores.RMDQ], then=Step.SCREEN)
     if program.done_today(turn.work):
         turn.say(t("offer_done"))
         return END
@@ -134,7 +141,7 @@ def _offer_or_done(turn: Turn) -> Next:
 
 
 async def _screened(turn: Turn, p: Payload) -> Next:
-    return _offer_or_done(turn)
+    return _offer_or_done(turn, p)
 
 
 async def _start(turn: Turn, p: Payload, _: str) -> Next:
@@ -154,7 +161,13 @@ async def _skip(turn: Turn, p: Payload, _: str) -> Next:
     return END
 
 
-_AFTER_REPORTS: list[Target] = [Step.SETTLED, Step.OFFER, Calls("screen"), END]
+_AFTER_REPORTS: list[Target] = [
+    Step.SETTLED,
+    Step.OFFER,
+    Calls("screen"),
+    Calls("questionnaire"),
+    END,
+]
 
 GRAPH: Graph[Step, Payload] = Graph("checkin", Step, Payload, Step.PAIN)
 GRAPH.nodes = {
@@ -180,7 +193,8 @@ GRAPH.nodes = {
         ),
     ),
     # Only passed through: the screen's RETURN lands here and leads on at once.
-    Step.SCREEN: Node(_offer, enter=_screened, enter_to=(Step.OFFER, END)),
+    # The 4-weekly questionnaire's RETURN lands here too.
+    Step.SCREEN: Node(_offer, enter=_screened, enter_to=(Step.OFFER, END, Calls("questionnaire"))),
     Step.OFFER: Node(
         _offer,
         (

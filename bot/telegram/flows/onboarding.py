@@ -1,4 +1,5 @@
-"""/start for a new user: consent, red-flag screen, baseline, reminder time and zone, summary.
+"""/start for a new user: consent, red-flag screen, baseline, reminder time and zone, the risk
+and disability questionnaires (bot/telegram/flows/questionnaire.py), summary.
 
 Each answered question stays in the chat as its answer ("Consent: yes, I agree"), the way a
 form keeps its filled-in fields; the next question comes as a new card below it.
@@ -12,10 +13,10 @@ from enum import StrEnum
 
 from telegram import Location, ReplyKeyboardRemove
 
-from bot.coach import timezones
+from bot.coach import outcomes, timezones
 from bot.content.texts import t
 from bot.program import profile
-from bot.telegram.flows import answers, screen
+from bot.telegram.flows import answers, questionnaire, screen
 from bot.telegram.flows.answers import (
     PAIN,
     REACH,
@@ -42,6 +43,7 @@ class Step(StrEnum):
     REACH = "reach"
     TIME = "time"
     ZONE = "zone"
+    OUTCOMES = "outcomes"  # the questionnaires are running; their RETURN comes back here
     SUMMARY = "summary"
 
 
@@ -116,6 +118,12 @@ async def _zone(turn: Turn, p: Payload, zone: str) -> Next:
     profile.set_zone(turn.work, zone)
     profile.finish_onboarding(turn.work)
     turn.say(t("zone_set", zone=timezones.describe(zone, turn.now)), ReplyKeyboardRemove())
+    asked = [outcomes.STARTBACK] if turn.services.settings.startback else []
+    return questionnaire.call([*asked, outcomes.RMDQ], then=Step.OUTCOMES)
+
+
+async def _asked(turn: Turn, p: Payload) -> Next:
+    """Back from the risk and disability questionnaires: on to the summary."""
     return Step.SUMMARY
 
 
@@ -185,11 +193,13 @@ GRAPH.nodes = {
     Step.ZONE: Node(
         _ask_zone,
         (
-            on(TYPED_ZONE, _zone, to=[Step.SUMMARY]),
-            on(Shared(), _located, to=[Step.ZONE, Step.SUMMARY]),
+            on(TYPED_ZONE, _zone, to=[Calls("questionnaire")]),
+            on(Shared(), _located, to=[Step.ZONE, Calls("questionnaire")]),
         ),
         reask=False,  # "couldn't find that zone" is enough; the location button stays
     ),
+    # Only passed through: the questionnaires' RETURN lands here and leads on at once.
+    Step.OUTCOMES: Node(_summary, enter=_asked, enter_to=(Step.SUMMARY,)),
     Step.SUMMARY: Node(
         _summary,
         (

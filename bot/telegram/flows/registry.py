@@ -9,6 +9,7 @@ from bot.telegram.flows import (
     confirm,
     erase,
     onboarding,
+    questionnaire,
     resume,
     screen,
     session,
@@ -27,5 +28,6 @@ GRAPHS: dict[str, Graph[Any, Any]] = {
         resume.GRAPH,
         settings.GRAPH,
         erase.GRAPH,
+        questionnaire.GRAPH,
     )
 }

@@ -29,8 +29,9 @@ from bot.coach import progression, safety_messages
 from bot.coach.catalog import Exercise, hold_seconds, render_full, render_steps
 from bot.coach.program import ExerciseLevel
 from bot.coach.safety import Level, too_high_to_exercise
+from bot.content.lessons import lesson_text
 from bot.content.texts import day_text, t
-from bot.program import lifecycle, safety, scheduling
+from bot.program import lifecycle, outcomes, safety, scheduling
 from bot.program import session as program
 from bot.telegram.flows.answers import PAIN, TYPED_PAIN, tell_safety
 from bot.telegram.flows.graph import END, At, Graph, Next, Node, Tap, current_step, on
@@ -357,6 +358,9 @@ async def _pain_after(turn: Turn, p: Payload, score: int) -> Next:
     )
     if finished.progressed.message is not None:
         turn.after_card(finished.progressed.message)
+    lesson = await outcomes.next_lesson(turn.work)  # by risk group (docs/outcomes.md)
+    if lesson is not None:
+        turn.after_card(lesson_text(lesson))
     return Step.DONE
 
 

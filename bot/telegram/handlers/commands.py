@@ -18,6 +18,7 @@ from bot.content.texts import t
 from bot.program import lifecycle
 from bot.telegram.flows import erase, graph, onboarding, resume, screen, session, settings
 from bot.telegram.handlers import admin, data, library
+from bot.telegram.handlers import learn as learn_view
 from bot.telegram.handlers import progress as progress_view
 from bot.telegram.services import BotContext
 from bot.telegram.turn import Body, Turn, run_turn
@@ -31,6 +32,7 @@ MENU = (
     "exercises",
     "exercise",
     "progress",
+    "learn",
     "symptoms",
     "pause",
     "resume",
@@ -141,6 +143,14 @@ async def delete(turn: Turn, update: Update) -> None:
 
 
 progress = command(progress_view.show_progress)
+
+
+@command
+async def learn(turn: Turn, update: Update) -> None:
+    if _onboarded(turn):
+        await learn_view.show_lessons(turn, _argument(update))
+
+
 export = command(data.export_data)
 privacy = command(data.privacy)
 stats = command(admin.stats)  # operators only (BACKSTEP_ADMIN_IDS); not in the menu

@@ -1,4 +1,5 @@
-"""/progress: the pain chart (a week to eight weeks), with streak, sessions and change.
+"""/progress: the pain chart (a week to eight weeks), with streak, sessions and change, and the
+Roland-Morris disability score against the start.
 
 The numbers come from :mod:`bot.coach.adherence` (pure), the picture from :mod:`bot.charts`
 (rendered in a worker thread). With fewer than three days of pain scores a chart would be a
@@ -15,7 +16,8 @@ from bot import charts
 from bot.coach import adherence
 from bot.coach.safety import Reach
 from bot.content.texts import t
-from bot.program import history
+from bot.program import history, outcomes
+from bot.telegram.flows.questionnaire import disability_line
 from bot.telegram.outbox import Reply
 from bot.telegram.turn import Turn
 
@@ -118,17 +120,25 @@ def chart_labels() -> charts.ChartLabels:
     )
 
 
+async def disability_text(turn: Turn) -> str:
+    """The Roland-Morris line (latest score, change since the start), or nothing yet."""
+    found = await outcomes.disability(turn.work)
+    return "" if found is None else disability_line(found)
+
+
 async def show_progress(turn: Turn, update: Update) -> None:
     if not started(turn):
         return
     numbers = await load(turn)
+    disability = await disability_text(turn)
+    lines = "\n".join(line for line in (summary_lines(numbers), disability) if line)
     if not numbers.enough_for_chart:
         turn.say(
             t(
                 "progress_text",
                 days=days_text(numbers.days_reported),
                 needed=adherence.MIN_DAYS_FOR_CHART,
-                lines=summary_lines(numbers),
+                lines=lines,
             )
         )
         return
@@ -142,4 +152,4 @@ async def show_progress(turn: Turn, update: Update) -> None:
         last=numbers.today,
         labels=chart_labels(),
     )
-    turn.out.append(Reply(t("progress_caption", lines=summary_lines(numbers)), photo=png))
+    turn.out.append(Reply(t("progress_caption", lines=lines), photo=png))
