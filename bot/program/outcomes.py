@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from bot.coach import outcomes as scoring
 from bot.coach import schedule
 from bot.coach.outcomes import Risk
@@ -74,7 +76,13 @@ class Disability:
 
 
 async def disability(work: Work) -> Disability | None:
-    found = await store.results(work.tx, work.user.id, scoring.RMDQ)
+    return await disability_of(work.tx, work.user.id)
+
+
+async def disability_of(tx: AsyncSession, user_id: int) -> Disability | None:
+    """Every Roland-Morris score of the user, and the latest against the first (the weekly
+    summary asks outside a turn, so it has no :class:`Work`)."""
+    found = await store.results(tx, user_id, scoring.RMDQ)
     if not found:
         return None
     change = scoring.rmdq_change(found[0].score, found[-1].score) if len(found) > 1 else None

@@ -7,9 +7,10 @@ only what differs: ``users.next_weekly_at`` is the schedule (kept by :mod:`bot.s
 what the summary says, and the next one a week on; a ``reminder_log`` row of kind ``summary``
 (unique per user and local day) makes "one summary a week" a database fact.
 
-Only users in the program get one: a user who paused it, or whose program the safety rules
-paused, is left alone that week. A summary more than ``schedule.LATE_LIMIT`` late (the bot was
-down) is recorded as missed, not sent.
+Once a user has a follow-up Roland-Morris score, the summary ends with it and the change since
+the start (docs/outcomes.md). Only users in the program get one: a user who paused it, or whose
+program the safety rules paused, is left alone that week. A summary more than
+``schedule.LATE_LIMIT`` late (the bot was down) is recorded as missed, not sent.
 """
 
 from __future__ import annotations
@@ -22,7 +23,8 @@ from bot.coach import adherence, schedule
 from bot.coach.catalog import Catalog
 from bot.coach.progression import amount_label
 from bot.content.texts import day_text, t
-from bot.program import history, lifecycle, scheduling
+from bot.program import history, lifecycle, outcomes, scheduling
+from bot.telegram.flows.questionnaire import disability_line
 from bot.telegram.handlers.progress import number
 from bot.telegram.sending import Claim, Outgoing, record_missed
 from storage import reminders as reminder_store
@@ -145,7 +147,11 @@ class WeeklySummaries:
         if summary is None:
             _advance(user, claim, now)  # started today: nothing to sum up yet
             return None
-        return Outgoing(user.chat_id, render(summary, self.catalog), None, KIND, day)
+        text = render(summary, self.catalog)
+        disability = await outcomes.disability_of(tx, user.id)
+        if disability is not None and disability.change is not None:
+            text += "\n" + disability_line(disability)  # since a follow-up: the change
+        return Outgoing(user.chat_id, text, None, KIND, day)
 
     def advance(self, user: User, claim: Claim, sent: Outgoing, now: datetime) -> None:
         _advance(user, claim, now)

@@ -1,6 +1,7 @@
 """Outcomes over HTTP: the STarT Back risk questions and the Roland-Morris baseline at
-onboarding, the Roland-Morris again four weeks later (once) with its change in /progress, and
-the lessons a medium-risk user is given after a session and finds in /learn."""
+onboarding, the Roland-Morris again four weeks later (once) with its change in /progress and
+the weekly summary, and the lessons a medium-risk user is given after a session and finds in
+/learn."""
 
 from __future__ import annotations
 
@@ -97,6 +98,13 @@ async def test_risk_at_onboarding_then_the_disability_score_four_weeks_on_shows_
     assert "Daily life (Roland-Morris score): 3 of 24, down 5 from 8 at the start: better." in (
         shown
     )
+    # The next weekly summary (Sunday 07:30) ends with the same line.
+    bot.clock.set(seed.berlin(date(2026, 2, 15)))
+    await bot.dispatch_reminders()
+    await bot.dispatch_reminders()
+    weekly = [m.text for m in await bot.unread(MEG) if "Your week" in m.text]
+    better = t("disability.better", score=3, start=8, points=5)
+    assert len(weekly) == 1 and weekly[0].endswith(better), weekly
     async with bot.db.transaction() as tx:
         query = select(QuestionnaireResult).order_by(QuestionnaireResult.id)
         rows = (await tx.scalars(query)).all()
