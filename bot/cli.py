@@ -108,6 +108,24 @@ def _export_cohort(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _clinic(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clinics import add_clinic
+
+    return add_clinic(settings, args.name, chat_id=args.chat, bot_username=args.bot, qr=args.qr)
+
+
+def _clinician(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.clinics import add_clinician
+
+    return add_clinician(settings, args.clinic, args.telegram_id)
+
+
+def _dashboard(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.dashboard.server import serve_dashboard
+
+    return serve_dashboard(settings, host=args.host, port=args.port)
+
+
 COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] = {
     "run": ("run the bot with long polling (needs BACKSTEP_TELEGRAM_TOKEN)", _run),
     "webhook": (
@@ -123,7 +141,27 @@ COMMANDS: dict[str, tuple[str, Callable[[Settings, argparse.Namespace], int]]] =
         "write pseudonymous weekly rows per user (pain, sessions, escalations) to a CSV file",
         _export_cohort,
     ),
+    "clinic": ("clinic add NAME: a clinic, its invite link and a QR code PNG", _clinic),
+    "clinician": ("clinician add CLINIC TELEGRAM_ID: a clinician of that clinic", _clinician),
+    "dashboard": ("serve the clinicians' dashboard on its own (docs/clinic.md)", _dashboard),
 }
+
+
+def _clinic_options(name: str, command: argparse.ArgumentParser) -> None:
+    if name == "dashboard":
+        command.add_argument("--host", default="127.0.0.1", help="address to listen on")
+        command.add_argument("--port", type=int, default=8090, help="port (default 8090)")
+        return
+    verbs = command.add_subparsers(dest="verb", metavar="add", required=True)
+    add = verbs.add_parser("add", help=command.description)
+    if name == "clinic":
+        add.add_argument("name", metavar="NAME")
+        add.add_argument("--chat", type=int, help="Telegram chat id for the weekly digest")
+        add.add_argument("--bot", metavar="USERNAME", help="the bot's username (else getMe)")
+        add.add_argument("--qr", metavar="FILE.png", help="where to write the QR code")
+    else:
+        add.add_argument("clinic", metavar="CLINIC", help="the clinic's name or id")
+        add.add_argument("telegram_id", metavar="TELEGRAM_ID", type=int)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -146,6 +184,8 @@ def parser() -> argparse.ArgumentParser:
                 metavar="FILE.png",
                 help="PNG to write",
             )
+        elif name in ("clinic", "clinician", "dashboard"):
+            _clinic_options(name, command)
     return root
 
 

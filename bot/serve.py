@@ -14,7 +14,8 @@ the database -> exit 0, all within ``SHUTDOWN_SECONDS`` so an orchestrator's 10 
 is never hit.
 
 The webhook is never deleted on shutdown: with several replicas behind one URL, the others keep
-serving it.
+serving it. With ``BACKSTEP_DASHBOARD_URL`` set, the clinicians' dashboard is served from the
+same listener (docs/clinic.md).
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from aiohttp import web
 from telegram.ext import Application
 
 from bot import metrics
+from bot.dashboard.routes import add_routes
+from bot.dashboard.server import secure_cookies
 from bot.settings import ENV_PREFIX, Settings, SettingsError
 from bot.telegram.services import SERVICES_KEY, Services
 from bot.web import health_app, webhook_app
@@ -101,6 +104,18 @@ async def _start_site(app: web.Application, host: str, port: int) -> web.AppRunn
     return runner
 
 
+def _with_dashboard(
+    app: web.Application, settings: Settings, services: Services
+) -> web.Application:
+    """Serve the clinicians' dashboard at /dashboard/ of ``app`` when it has a public URL
+    (``BACKSTEP_DASHBOARD_URL``): the webhook listener, or the health port when polling."""
+    if settings.dashboard_url:
+        add_routes(
+            app, services.db, services.catalog, services.clock, secure=secure_cookies(settings)
+        )
+    return app
+
+
 async def _serve(settings: Settings, *, webhook: bool) -> int:
     from bot.app import ALLOWED_UPDATES, build_application, on_polling_error
 
@@ -122,7 +137,13 @@ async def _serve(settings: Settings, *, webhook: bool) -> int:
         if webhook:
             url, path, secret = webhook_target(settings)
             front = await _start_site(
-                webhook_app(application, services.db, secret=secret, path=path), host, port
+                _with_dashboard(
+                    webhook_app(application, services.db, secret=secret, path=path),
+                    settings,
+                    services,
+                ),
+                host,
+                port,
             )
             await application.bot.set_webhook(
                 url, secret_token=secret, allowed_updates=ALLOWED_UPDATES
@@ -135,7 +156,12 @@ async def _serve(settings: Settings, *, webhook: bool) -> int:
             )
             log.info("long polling against %s", settings.telegram_api_url)
         if settings.health_port is not None:
-            side = await _start_site(health_app(services.db), host, settings.health_port)
+            health = health_app(services.db)
+            side = await _start_site(
+                health if webhook else _with_dashboard(health, settings, services),
+                host,
+                settings.health_port,
+            )
             log.info("/healthz and /metrics on %s:%d", host, settings.health_port)
         await stopping.wait()
     finally:

@@ -165,3 +165,17 @@ async def forget_handled_updates(tx: AsyncSession, before: datetime) -> None:
     await tx.execute(
         delete(HandledUpdate).where(HandledUpdate.at < before, HandledUpdate.replies.is_(None))
     )
+
+
+async def owe(tx: AsyncSession, chat_id: int, replies: list[Any], now: datetime) -> None:
+    """Owe ``chat_id`` replies that answer no update (a clinician's note, a clinic digest):
+    a receipt under an id of its own below every Telegram update id (negative, rising with
+    time), sent by any instance's outbox job like any other owed reply."""
+    base = int(now.timestamp() * 1_000_000) - 2**53
+    for attempt in range(100):
+        if await record_turn(
+            tx, base + attempt, now, chat_id=chat_id, replies=replies, hold_until=now
+        ):
+            await set_pending(tx, chat_id, True)
+            return
+    raise RuntimeError("no free outbox id")  # pragma: no cover - 100 in one microsecond

@@ -5,7 +5,9 @@ ends only after the user says what the clinician who checked them said (cleared,
 or not seen yet) and that was "cleared", and the red-flag screen comes back clear; then today's
 pain is the new baseline and the rules judge nothing older. No review fits in the hour after an
 escalation, so /resume is refused until :data:`REVIEW_WAIT` has passed (for an emergency, until
-:data:`EMERGENCY_WAIT`).
+:data:`EMERGENCY_WAIT`): these waits stand in for a review the bot cannot see. A clinician who
+cleared the patient on the clinic dashboard (:func:`bot.program.clinic.clear`) did review them,
+so then there is no wait.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class WaitUntil:
     emergency: bool
 
 
-def ask_resume(work: Work) -> Resume | WaitUntil:
+def ask_resume(work: Work, *, cleared_by_clinician: bool) -> Resume | WaitUntil:
+    """What /resume does now; ``cleared_by_clinician``: their clinic cleared this pause."""
     user = work.user
     if lifecycle.status_of(user) is not lifecycle.Status.PAUSED:
         return Resume.NOT_PAUSED
@@ -62,7 +65,7 @@ def ask_resume(work: Work) -> Resume | WaitUntil:
         lifecycle.resume(user)
         scheduling.schedule_next(user, work.now)
         return Resume.SELF_PAUSE_ENDED
-    if user.paused_at is not None:
+    if user.paused_at is not None and not cleared_by_clinician:
         emergency = lifecycle.safety_level(user) >= Level.EMERGENCY
         allowed = user.paused_at + (EMERGENCY_WAIT if emergency else REVIEW_WAIT)
         if work.now < allowed:

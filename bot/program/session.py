@@ -12,7 +12,7 @@ from typing import Any
 
 from bot.coach import program
 from bot.coach.safety import Level
-from bot.program import progression, safety
+from bot.program import clinic, progression, safety
 from bot.program.work import Work
 from storage import sessions as store
 from storage.models import ExerciseSession
@@ -30,6 +30,10 @@ async def start(work: Work, *, gentle: bool) -> ExerciseSession:
     plan = program.plan_today(
         work.catalog, levels={} if gentle else levels, too_hard=frozenset(), day=work.today
     )
+    left_out = {
+        slot for slot, kind in (await clinic.plan_adjustments(work)).items() if kind == "omit"
+    }
+    plan = [p for p in plan if work.catalog.slot_of(p.exercise_id) not in left_out]
     session = ExerciseSession(
         user_id=work.user.id,
         started_at=work.now,

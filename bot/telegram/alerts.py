@@ -27,7 +27,7 @@ BATCH = 20
 LEASE = timedelta(minutes=1)
 
 
-def _reason_text(raw: dict[str, object]) -> str:
+def reason_text(raw: dict[str, object]) -> str:
     detail = {k: v for k, v in raw.items() if k != "code"}
     try:
         return safety_messages.reason_sentence(Reason(Code(str(raw["code"])), detail))
@@ -57,7 +57,7 @@ async def send_due(services: Services, bot: Bot) -> int:
             "alert",
             level=t(f"alert_level.{min(level, Level.EMERGENCY)}"),
             who=pseudonym(alert.user_id, services.settings.pseudonym_secret),
-            reasons="; ".join(_reason_text(r) for r in alert.reasons),
+            reasons="; ".join(reason_text(r) for r in alert.reasons),
             pain=history or t("alert_no_pain"),
             advice=t(f"alert_advice.{min(level, Level.EMERGENCY)}"),
         )

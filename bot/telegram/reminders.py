@@ -4,10 +4,11 @@ The database is the schedule (``users.next_reminder_at``, ``users.next_weekly_at
 there is no per-user job and nothing per user in memory. Every tick runs the shared send pipeline
 (:mod:`bot.telegram.sending`: claim due rows with a lease, reserve slots in the send budget all
 instances share, send, record, release on shutdown) for the weekly summaries
-(:mod:`bot.telegram.weekly`), then for the daily reminders. This module says what the daily
-reminder is: who gets which kind (check-in, nudge, weekly...), when it is too late, the check-in
-it opens, and the next instant. ``reminder_log``'s unique ``(user, local_date, kind)`` makes "one
-a day" a fact.
+(:mod:`bot.telegram.weekly`), then for the daily reminders; first, it writes the clinics' weekly
+digests that are due to the reply outbox (:func:`bot.program.clinic.owe_due_digests`). This
+module says what the daily reminder is: who gets which kind (check-in, nudge, weekly...), when it
+is too late, the check-in it opens, and the next instant. ``reminder_log``'s unique ``(user,
+local_date, kind)`` makes "one a day" a fact.
 
 The one duplicate we accept: a crash after Telegram accepted a message and before our commit
 recording it. That window is one HTTP response plus one small transaction (docs/reminders.md).
@@ -24,7 +25,7 @@ from telegram import Bot
 from telegram.ext import Application
 
 from bot.coach import schedule
-from bot.program import lifecycle, scheduling
+from bot.program import clinic, lifecycle, scheduling
 from bot.telegram import alerts, weekly
 from bot.telegram.flows import checkin
 from bot.telegram.sending import (
@@ -139,6 +140,8 @@ class Dispatcher(Sender):
         """Claim one batch and send it; returns how many daily reminders were claimed."""
         if self.closing:
             return 0
+        async with self.services.db.transaction() as tx:
+            await clinic.owe_due_digests(tx, self.services.clock.now())
         if await backlog_seconds(self.services.db) > LEASE.total_seconds() / 2:
             return 0  # other instances have the budget booked; claim later, not now
         limit = min(BATCH, max(1, int(self.rate * LEASE.total_seconds() / 4)))

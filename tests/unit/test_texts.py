@@ -70,7 +70,9 @@ def _strings_in_code() -> tuple[set[str], set[str]]:
     return literals, heads
 
 
-@pytest.mark.parametrize("name", ["texts.yaml", "safety.yaml", "progression_texts.yaml"])
+@pytest.mark.parametrize(
+    "name", ["texts.yaml", "safety.yaml", "progression_texts.yaml", "dashboard.yaml"]
+)
 def test_every_text_in_the_content_files_is_used_by_the_code(name: str) -> None:
     literals, heads = _strings_in_code()
     data = yaml.safe_load((CONTENT / name).read_text(encoding="utf-8"))

@@ -4,7 +4,8 @@ A pause the user chose ends when they say so (or on its date). A pause the safet
 asks what the clinician who checked them said: cleared (then the red-flag screen, and today's
 pain becomes the new starting point), keep it paused, or not seen yet (both stay paused). Not in
 the hour after the escalation, and for an emergency not before 24 hours have passed
-(:mod:`bot.program.pausing` decides all of this).
+(:mod:`bot.program.pausing` decides all of this). A patient their clinic cleared on the
+dashboard skips the question and the wait and goes straight to the red-flag screen.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from enum import StrEnum
 from bot.coach.numbers import parse_int
 from bot.coach.safety import Level
 from bot.content.texts import day_text, moment_text, t
-from bot.program import lifecycle, pausing, profile
+from bot.program import clinic, lifecycle, pausing, profile
 from bot.telegram.flows import onboarding, screen
 from bot.telegram.flows.answers import PAIN, REACH, TYPED_PAIN, echo_pain, echo_reach, reach_rows
 from bot.telegram.flows.graph import END, At, Calls, Goes, Graph, Next, Node, Tap, on
@@ -50,9 +51,10 @@ def pause(turn: Turn, argument: str) -> None:
         turn.say(t("pause_done", until=day_text(until)))
 
 
-def resume(turn: Turn) -> Next | None:
+async def resume(turn: Turn) -> Next | None:
     """Where /resume leads: the clearance question, or None after saying why not (or done)."""
-    decided = pausing.ask_resume(turn.work)
+    by_clinician = await clinic.cleared_by_clinician(turn.work)
+    decided = pausing.ask_resume(turn.work, cleared_by_clinician=by_clinician)
     if decided is pausing.Resume.NOT_PAUSED:
         turn.say(t("resume_not_paused"))
     elif decided is pausing.Resume.SELF_PAUSE_ENDED:
@@ -77,6 +79,13 @@ async def _ask_cleared(turn: Turn, p: Payload) -> None:
             ]
         ),
     )
+
+
+async def _by_clinician(turn: Turn, p: Payload) -> Next:
+    """Their clinician cleared them on the dashboard: no self-declaration, on to the screen."""
+    if await clinic.cleared_by_clinician(turn.work):
+        return screen.call("screen", then=Step.SCREEN)
+    return Step.CLEARED
 
 
 async def _yes(turn: Turn, p: Payload, _: str) -> Next:
@@ -131,7 +140,9 @@ GRAPH: Graph[Step, Payload] = Graph("resume", Step, Payload, Step.CLEARED)
 GRAPH.nodes = {
     Step.CLEARED: Node(
         _ask_cleared,
-        (
+        enter=_by_clinician,
+        enter_to=(Calls("screen"),),
+        edges=(
             on(Tap("yes"), _yes, to=[Calls("screen")], echo=lambda p, _: t("echo.cleared")),
             on(Tap("keep"), _keep, to=[END]),
             on(Tap("no"), _not_yet, to=[END]),

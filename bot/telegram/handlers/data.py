@@ -13,6 +13,8 @@ from telegram import Update
 
 from bot import export
 from bot.content.texts import t
+from bot.program import clinic
+from bot.telegram.flows import graph, sharing
 from bot.telegram.outbox import Reply
 from bot.telegram.turn import Turn
 
@@ -29,3 +31,6 @@ async def export_data(turn: Turn, update: Update) -> None:
 
 async def privacy(turn: Turn, update: Update) -> None:
     turn.say(t("privacy"))
+    shared_with = await clinic.sharing_with(turn.work)
+    if shared_with is not None:  # what is shared, and a button to stop
+        await graph.begin(turn, sharing.call(turn, shared_with))
