@@ -140,19 +140,28 @@ async def patients(request: web.Request, who: Signed) -> web.StreamResponse:
     return _html(pages.patient_list(who, name, rows))
 
 
-async def patient(request: web.Request, who: Signed) -> web.StreamResponse:
+async def _patient_page(
+    request: web.Request, who: Signed, *, for_report: bool = False
+) -> clinic.PatientPage | None:
+    """The patient in the path, if they share with the clinician's clinic; a report is logged."""
     ctx = request.app[CONTEXT]
     user_id = _id(request, "user")
+    if user_id is None:
+        return None
     now = ctx.clock.now()
     async with ctx.db.transaction() as tx:
-        found = (
-            await clinic.patient_page(tx, who.clinic_id, user_id, now, ctx.catalog)
-            if user_id is not None
-            else None
-        )
+        found = await clinic.patient_page(tx, who.clinic_id, user_id, now, ctx.catalog)
+        if found is not None and for_report:
+            await clinic.report_opened(tx, who, user_id, now)
+    return found
+
+
+async def patient(request: web.Request, who: Signed) -> web.StreamResponse:
+    ctx = request.app[CONTEXT]
+    found = await _patient_page(request, who)
     if found is None:
         return _not_found()
-    last = max([now.date(), *found.daily])  # the chart ends today (or at a later local day)
+    last = max([ctx.clock.now().date(), *found.daily])  # the chart ends today (or later)
     return _html(
         pages.patient(who, await _clinic_name(ctx, who), found, last - timedelta(days=27), last)
     )
@@ -160,18 +169,10 @@ async def patient(request: web.Request, who: Signed) -> web.StreamResponse:
 
 async def report_pdf(request: web.Request, who: Signed) -> web.StreamResponse:
     ctx = request.app[CONTEXT]
-    user_id = _id(request, "user")
-    now = ctx.clock.now()
-    async with ctx.db.transaction() as tx:
-        found = (
-            await clinic.patient_page(tx, who.clinic_id, user_id, now, ctx.catalog)
-            if user_id is not None
-            else None
-        )
-        if found is not None:
-            await clinic.report_opened(tx, who, found.row.user_id, now)
+    found = await _patient_page(request, who, for_report=True)
     if found is None:
         return _not_found()
+    now = ctx.clock.now()
     name = await _clinic_name(ctx, who)
     blob = await asyncio.to_thread(report.render, found, name, now)
     return web.Response(
