@@ -16,7 +16,7 @@ from enum import StrEnum
 from bot.coach import outcomes as scoring
 from bot.content.lessons import Instrument, instruments
 from bot.content.texts import t
-from bot.program import outcomes
+from bot.program import clinic, outcomes
 from bot.telegram.flows.graph import RETURN, Call, Graph, Next, Node, TapNumber, on
 from bot.telegram.keyboards import Button
 from bot.telegram.turn import Turn
@@ -83,7 +83,8 @@ async def _tell(turn: Turn, recorded: outcomes.Recorded) -> None:
     if recorded.risk is not None:
         turn.say(t(f"risk.{recorded.risk.value}"))
         if recorded.risk is not scoring.Risk.LOW:
-            turn.say(t("risk_no_clinic"))
+            shared = await clinic.sharing_with(turn.work)
+            turn.say(t("risk_clinic", clinic=shared) if shared else t("risk_no_clinic"))
         return
     found = await outcomes.disability(turn.work)
     assert found is not None, "a Roland-Morris was just stored"
