@@ -385,6 +385,29 @@ def _weeks(p: PatientPage) -> str:
     )
 
 
+def _outcomes(p: PatientPage) -> str:
+    """STarT Back risk group and the Roland-Morris scores (docs/outcomes.md)."""
+    if p.risk is None and p.disability is None:
+        return _muted("no_outcomes")
+    lines = []
+    if p.risk is not None:
+        lines.append(w("risk", group=label("risk_group", p.risk.value)))
+    found = p.disability
+    if found is not None and found.change is not None:
+        change = found.change
+        lines.append(
+            w(
+                "rmdq_change",
+                now=change.now,
+                start=change.start,
+                direction=label("rmdq_direction", change.direction.value),
+            )
+        )
+    elif found is not None:
+        lines.append(w("rmdq_start", score=found.scores[-1]))
+    return "".join(f"<p>{escape(line)}</p>" for line in lines)
+
+
 def patient(who: Signed, clinic: str, p: PatientPage, first: date, last: date) -> str:
     r = p.row
     base = f"/dashboard/patients/{r.user_id}"
@@ -418,6 +441,7 @@ def patient(who: Signed, clinic: str, p: PatientPage, first: date, last: date) -
         _card(_name(r), summary)
         + _card(w("actions"), _actions(who, p, base))
         + _card(w("chart_title"), pain_chart(p.daily, p.baseline, first, last))
+        + _card(w("outcomes"), _outcomes(p))
         + _card(w("escalations"), escalations)
         + _card(w("sessions"), _sessions(p))
         + _card(w("levels"), _levels(who, p, base))

@@ -22,9 +22,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.coach import adherence, schedule
 from bot.coach.catalog import Catalog
+from bot.coach.outcomes import Risk
 from bot.coach.safety import MINIMAL_IMPORTANT_CHANGE
 from bot.content.texts import quoted, t
-from bot.program import history, lifecycle
+from bot.program import history, lifecycle, outcomes
 from bot.program.work import Work
 from storage import clinics as store
 from storage import outbox, sessions, stats
@@ -295,6 +296,8 @@ class PatientPage:
     escalations: list[EscalationLine] = field(default_factory=list)
     weeks: list[adherence.WeeklySummary] = field(default_factory=list)
     cleared_at: datetime | None = None
+    risk: Risk | None = None  # STarT Back at onboarding (docs/outcomes.md)
+    disability: outcomes.Disability | None = None  # Roland-Morris scores, change since start
 
 
 async def patient_page(
@@ -311,6 +314,8 @@ async def patient_page(
     scores = await stats.pain_scores(tx, [user_id], PAIN_KINDS, first)
     page = PatientPage(row, _daily(list(scores), first, today), user.baseline_pain)
     page.cleared_at = link.cleared_at
+    page.risk = await outcomes.risk_of(tx, user_id)
+    page.disability = await outcomes.disability_of(tx, user_id)
     for session in reversed(await stats.sessions_between(tx, user_id, first, today)):
         steps = await sessions.steps_of(tx, session.id)
         ended = {s.position: s.action for s in steps if s.action in ("skip", "too_painful")}

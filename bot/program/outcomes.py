@@ -59,7 +59,11 @@ async def record(work: Work, instrument: str, answers: list[int]) -> Recorded:
 
 async def risk(work: Work) -> Risk | None:
     """The risk group from the user's latest STarT Back (None: never answered)."""
-    found = await store.results(work.tx, work.user.id, scoring.STARTBACK)
+    return await risk_of(work.tx, work.user.id)
+
+
+async def risk_of(tx: AsyncSession, user_id: int) -> Risk | None:
+    found = await store.results(tx, user_id, scoring.STARTBACK)
     return Risk(found[-1].risk) if found and found[-1].risk else None
 
 

@@ -12,11 +12,12 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
+from bot.content.texts import t
 from bot.dashboard.routes import dashboard_app
 from bot.program import clinic
 from tests.harness import BotUnderTest, running_bot
 from tests.stories import seed
-from tests.stories.helpers import onboard
+from tests.stories.helpers import answer_questionnaires, onboard
 
 PATIENT, OTHER, CLINICIAN_A, CLINICIAN_B = 7101, 7102, 7901, 7902
 THIRD = 7103
@@ -231,3 +232,32 @@ async def test_weekly_digest_in_the_clinic_chat(clinic_bot: BotUnderTest) -> Non
     await bot.dispatch_reminders()
     await bot.send_owed_replies()
     assert len(bot.stub.group(CLINIC_CHAT).bot_messages) == 2
+
+
+async def test_a_medium_risk_patient_is_told_the_clinic_sees_it_and_the_page_shows_outcomes(
+    clinic_bot: BotUnderTest, server: TestServer
+) -> None:
+    """docs/outcomes.md: STarT Back's risk group and the Roland-Morris score on the page."""
+    bot = clinic_bot
+    invite_a, _ = await make_clinics(bot)
+    await join(bot, PATIENT, invite_a, "Alex")
+    baseline = bot.bot_messages(PATIENT)[-1]  # join answered the screen: the pain scale
+    card = await bot.tap(PATIENT, await bot.tap(PATIENT, baseline, "3"), "Buttock")
+    await bot.tap(PATIENT, card, "07:30")
+    await bot.send(PATIENT, "Europe/Berlin")
+    medium = ("Agree",) * 4 + ("Disagree",) * 4 + ("Slightly",)
+    rmdq = ("✓ Describes me",) * 6 + ("Leave blank",) * 18
+    card = await answer_questionnaires(
+        bot, PATIENT, await bot.next(PATIENT), startback=medium, rmdq=rmdq
+    )
+    assert "All set" in card.text
+    told = [m.text for m in bot.bot_messages(PATIENT)]
+    assert t("risk_clinic", clinic="Riverside Physio") in told
+
+    browser = await sign_in(server, await sign_in_link(bot, CLINICIAN_A))
+    try:
+        page = await (await browser.get(server.make_url(f"/dashboard/patients/{PATIENT}"))).text()
+    finally:
+        await browser.close()
+    assert "STarT Back: medium risk" in page
+    assert "Roland-Morris: 6 of 24 at the start" in page
