@@ -187,6 +187,8 @@ def build_application(
     app.add_handler(CommandHandler("delete", commands.delete, filters=new_message))
     # Operators' counts (BACKSTEP_ADMIN_IDS; not in the menu).
     app.add_handler(CommandHandler("stats", commands.stats, filters=new_message))
+    # Clinicians' one-time dashboard sign-in link (docs/clinic.md; not in the menu).
+    app.add_handler(CommandHandler("dashboard", commands.dashboard, filters=new_message))
     # Button taps, typed answers and shared locations go to the dialog the user is in.
     app.add_handler(CallbackQueryHandler(dispatch.on_callback))
     app.add_handler(MessageHandler(new_message & filters.LOCATION, dispatch.on_location))

@@ -50,6 +50,8 @@ class Settings(BaseSettings):
     health_port: int | None = Field(default=None, ge=1, le=65535)
     pseudonym_key: str | None = None
     sandbox_port: int = Field(default=8080, ge=1, le=65535)
+    # Public base URL of the clinicians' dashboard (/dashboard links point here; docs/clinic.md).
+    dashboard_url: str | None = Field(default=None, pattern=r"^https?://[^\s]+$")
     # Ask the Keele STarT Back tool at onboarding (free for non-commercial use only: a
     # commercial operator needs Keele University's permission or turns it off; docs/outcomes.md).
     startback: bool = True

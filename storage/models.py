@@ -369,3 +369,119 @@ class HoldTimer(Base):
     step: Mapped[int] = mapped_column(SmallInteger)
     ends_at: Mapped[datetime]
     next_tick_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# -- clinics: invite links, clinicians, shared patients, the dashboard (bot/program/clinic.py) --
+
+
+class Clinic(Base):
+    """A practice that recommends Backstep: its invite code and its digest chat."""
+
+    __tablename__ = "clinics"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(120), unique=True)
+    invite_code: Mapped[str] = mapped_column(String(32), unique=True)
+    chat_id: Mapped[int | None] = mapped_column(BigInteger)  # the weekly digest goes here
+    created_at: Mapped[datetime]
+    next_digest_at: Mapped[datetime | None]
+
+
+class Clinician(Base):
+    """A Telegram user who may sign in to one clinic's dashboard."""
+
+    __tablename__ = "clinicians"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"))
+    telegram_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    added_at: Mapped[datetime]
+
+    __table_args__ = (UniqueConstraint("clinic_id", "telegram_id"),)
+
+
+class ClinicPatient(Base):
+    """A patient who came through a clinic's link; the clinic sees them only while sharing."""
+
+    __tablename__ = "clinic_patients"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64), default="")  # as the patient shares it
+    sharing: Mapped[bool] = mapped_column(Boolean, default=False)
+    linked_at: Mapped[datetime]
+    # A clinician of the clinic cleared the safety pause: /resume asks no self-declaration.
+    cleared_at: Mapped[datetime | None]
+
+
+class PlanAdjustment(Base):
+    """A clinician's change to a patient's plan: a slot left out, or held at its level."""
+
+    __tablename__ = "plan_adjustments"
+
+    user_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    slot: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # omit | hold
+    at: Mapped[datetime]
+
+
+class EscalationAck(Base):
+    """A clinician acknowledged an escalation (who and when)."""
+
+    __tablename__ = "escalation_acks"
+
+    escalation_id: Mapped[int] = mapped_column(
+        ForeignKey("escalations.id", ondelete="CASCADE"), primary_key=True
+    )
+    clinician_id: Mapped[int] = mapped_column(ForeignKey("clinicians.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+
+
+class SignInLink(Base):
+    """A one-time dashboard sign-in link (only its SHA-256 is kept)."""
+
+    __tablename__ = "sign_in_links"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class DashboardSession(Base):
+    """A signed-in browser (only its cookie's SHA-256 is kept), with its CSRF token."""
+
+    __tablename__ = "dashboard_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clinician_id: Mapped[int] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="CASCADE"), index=True
+    )
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    ended_at: Mapped[datetime | None]
+
+
+class ClinicAction(Base):
+    """The dashboard's log: who did what, to which patient, when (never the note's text)."""
+
+    __tablename__ = "clinic_actions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    clinic_id: Mapped[int] = mapped_column(ForeignKey("clinics.id", ondelete="CASCADE"), index=True)
+    clinician_id: Mapped[int | None] = mapped_column(
+        ForeignKey("clinicians.id", ondelete="SET NULL")
+    )
+    user_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    at: Mapped[datetime]

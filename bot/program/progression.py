@@ -37,7 +37,7 @@ from bot.coach.catalog import Catalog
 from bot.coach.program import ExerciseLevel
 from bot.coach.safety import Level
 from bot.content.texts import t
-from bot.program import outcomes
+from bot.program import clinic, outcomes
 from bot.program.history import CHANGE_KEY, change_of
 from bot.program.work import Work
 from storage import models, pain, sessions
@@ -179,6 +179,7 @@ async def _decide(
         by_slot[slot].append(done.outcome)
     stored = {row.slot: row for row in await sessions.levels_of(work.tx, work.user.id)}
     paused = work.user.status == "paused"
+    held = await clinic.plan_adjustments(work)
     changes: list[rules.Change] = []
     lines: list[str] = []
     at_easiest: list[str] = []
@@ -196,6 +197,8 @@ async def _decide(
             log.warning("progression skipped an exercise it cannot place: %s", done.exercise_id)
             continue
         (change,) = rules.one_voice(level, [proposed])
+        if change.direction == "up" and held.get(slot) == "hold":
+            continue  # the clinician holds this exercise at its level
         if change.direction == "stay":
             if change.reason == "at_easiest":
                 at_easiest.append(change.before.exercise_id)

@@ -119,7 +119,9 @@ async def journey(patient: Patient, reminder_at: str) -> AsyncIterator[None]:
             else:
                 await patient.tap(label, closed, ("message", told), ("message", then))
             yield
-    await patient.tap("Start today's session", ("edit", "how bad is your pain right now"))
+    await patient.tap(
+        "Start today's session", ("edit", "All set"), ("message", "how bad is your pain right now")
+    )
     yield
     await patient.tap(
         str(patient.pain - 1), ("edit", "Pain before the session"), ("message", "Exercise 1 of")
@@ -183,13 +185,13 @@ async def test_patients_hopping_between_two_instances_get_every_step_and_reply_e
     # Every reply exactly once: nothing arrived beyond what each step expected.
     for patient in patients:
         assert stub.unread_events(patient.user_id) == [], patient.name
-        # Each question a card of its own (answered ones stay, reading as the answer); the
-        # summary becomes the session card, which moves through every step in place.
+        # Each question a card of its own (answered ones stay, reading as the answer, and the
+        # summary stays); the session card moves through every step in place.
         exercises = patient.exercise_taps.count("done")
         messages = stub.chat(patient.user_id).bot_messages
         # Onboarding's 9 + 24 questionnaire cards stay as their answers, with 2 lines after
         # them (what the risk group and the Roland-Morris score mean).
-        assert len(messages) == 10 + 9 + 24 + 2 + 2 * exercises - 1, patient.name
+        assert len(messages) == 11 + 9 + 24 + 2 + 2 * exercises - 1, patient.name
 
     # Consecutive updates of one patient were served by different instances.
     for patient in patients:

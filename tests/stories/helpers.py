@@ -21,12 +21,19 @@ async def onboard(
     reach: str = "Buttock",
     time: str = "07:30",
     zone: str = "Europe/Berlin",
+    invite: str | None = None,
+    name: str = "Alex",
     startback: Sequence[str] = LOW_RISK,
     rmdq: Sequence[str] = NO_LIMITS,
 ) -> ChatMessage:
-    """A new user goes through /start to the summary; returns the summary message."""
-    greeting = await bot.send(user, "/start")
+    """A new user goes through /start to the summary; returns the summary message.
+
+    With ``invite`` (a clinic's /start payload) they start through that clinic's link and
+    share their answers with it."""
+    greeting = await bot.send(user, f"/start {invite}" if invite else "/start", first_name=name)
     screen = await bot.tap(user, greeting, "I agree")
+    if invite:
+        screen = await bot.tap(user, screen, "Yes, share")
     baseline = await bot.tap(user, screen, "No, none of these")
     assert "0 (no pain) to 10" in baseline.text
     after_pain = await bot.tap(user, baseline, pain)

@@ -21,9 +21,13 @@ from bot.content.texts import t
 from storage.models import (
     PER_USER_TABLES,
     Base,
+    Clinic,
+    ClinicAction,
+    ClinicPatient,
     Escalation,
     HoldTimer,
     LessonShown,
+    PlanAdjustment,
     ReminderLog,
 )
 from tests.harness import BotUnderTest, running_bot
@@ -38,6 +42,9 @@ ADMIN = 7999
 NOT_ABOUT_A_PERSON = {"send_budget", "alembic_version", "handled_updates"}
 # Telegram's file_ids of the bot's own uploads (exercise animations), per bot.
 NOT_ABOUT_A_PERSON |= {"media_files"}
+# A clinic and its staff's sign-ins; acknowledgements cascade from the patient's escalations.
+NOT_ABOUT_A_PERSON |= {"clinics", "clinicians", "sign_in_links", "dashboard_sessions"}
+NOT_ABOUT_A_PERSON |= {"escalation_acks"}
 
 
 def _csv(archive: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
@@ -156,6 +163,14 @@ async def test_delete_erases_every_row_about_the_user_in_every_table(bot: BotUnd
                 next_tick_at=now,
             )
         )
+    async with bot.db.transaction() as tx:  # a clinic's link, plan change and log about Alex
+        now = bot.clock.now()
+        riverside = Clinic(name="Riverside", invite_code="abc", created_at=now)
+        tx.add(riverside)
+        await tx.flush()
+        tx.add(ClinicPatient(user_id=ALEX, clinic_id=riverside.id, sharing=True, linked_at=now))
+        tx.add(PlanAdjustment(user_id=ALEX, slot="wall_sit", kind="hold", at=now))
+        tx.add(ClinicAction(clinic_id=riverside.id, user_id=ALEX, kind="note", at=now))
     async with bot.db.transaction() as tx:  # a lesson given (the questionnaires: onboarding's)
         tx.add(LessonShown(user_id=ALEX, lesson="movement", at=bot.clock.now()))
     await seed.level(bot, ALEX, "wall_sit", "wall_sit", 3)

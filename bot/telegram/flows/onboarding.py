@@ -15,7 +15,7 @@ from telegram import Location, ReplyKeyboardRemove
 
 from bot.coach import outcomes, timezones
 from bot.content.texts import t
-from bot.program import profile
+from bot.program import clinic, profile
 from bot.telegram.flows import answers, questionnaire, screen
 from bot.telegram.flows.answers import (
     PAIN,
@@ -38,6 +38,7 @@ from bot.telegram.turn import Turn
 
 class Step(StrEnum):
     CONSENT = "consent"
+    SHARE = "share"  # came through a clinic's invite link: may the clinic see the answers?
     SCREEN = "screen"  # the red-flag screen is running; a clear one comes back here
     BASELINE = "baseline"
     REACH = "reach"
@@ -50,10 +51,12 @@ class Step(StrEnum):
 @dataclass
 class Payload:
     name: str = ""
+    clinic_id: int = 0  # the clinic whose invite link started it (0: none)
+    clinic: str = ""
 
 
-def start(name: str) -> At:
-    return At(GRAPH, Step.CONSENT, Payload(name=name[:64]))
+def start(name: str, clinic_id: int = 0, clinic_name: str = "") -> At:
+    return At(GRAPH, Step.CONSENT, Payload(name=name[:64], clinic_id=clinic_id, clinic=clinic_name))
 
 
 def at_baseline() -> At:
@@ -70,6 +73,18 @@ async def _consent(turn: Turn, p: Payload) -> None:
 
 async def _agree(turn: Turn, p: Payload, _: str) -> Next:
     profile.consent(turn.work)
+    return Step.SHARE if p.clinic_id else screen.call("screen", then=Step.SCREEN)
+
+
+async def _ask_share(turn: Turn, p: Payload) -> None:
+    turn.show(
+        t("share_ask", clinic=p.clinic),
+        turn.buttons([[(t("share_yes"), "share")], [(t("share_no"), "private")]]),
+    )
+
+
+async def _share(turn: Turn, p: Payload, answer: str) -> Next:
+    await clinic.join(turn.work, p.clinic_id, p.name, sharing=answer == "share")
     return screen.call("screen", then=Step.SCREEN)
 
 
@@ -132,16 +147,20 @@ async def _located(turn: Turn, p: Payload, location: Location) -> Next:
     return Step.ZONE if zone is None else await _zone(turn, p, zone)
 
 
-async def _summary(turn: Turn, p: Payload) -> None:
+def _summary_text(turn: Turn) -> str:
     user = turn.user
+    return t(
+        "summary",
+        pain=user.baseline_pain,
+        reach=t(f"reach_where.{user.baseline_reach or 0}"),
+        time=user.reminder_time,
+        zone=user.timezone,
+    )
+
+
+async def _summary(turn: Turn, p: Payload) -> None:
     turn.show(
-        t(
-            "summary",
-            pain=user.baseline_pain,
-            reach=t(f"reach_where.{user.baseline_reach or 0}"),
-            time=user.reminder_time,
-            zone=user.timezone,
-        ),
+        _summary_text(turn),
         turn.buttons([[(t("start_now"), "start"), (t("later"), "later")]]),
     )
 
@@ -149,13 +168,19 @@ async def _summary(turn: Turn, p: Payload) -> None:
 async def _start_now(turn: Turn, p: Payload, _: str) -> Next:
     from bot.telegram.flows import session
 
+    turn.close_card(_summary_text(turn))  # the summary stays; the session comes below
     return await session.today(turn)
 
 
 async def _later(turn: Turn, p: Payload, _: str) -> Next:
     user = turn.user
-    turn.show(t("later_ok", time=user.reminder_time, zone=user.timezone))
+    turn.close_card(_summary_text(turn))
+    turn.say(t("later_ok", time=user.reminder_time, zone=user.timezone))
     return END
+
+
+def _echo_share(p: Payload, answer: str) -> str:
+    return t("echo.share_yes" if answer == "share" else "echo.share_no", clinic=p.clinic)
 
 
 def _echo_time(p: Payload, chosen: time) -> str:
@@ -167,8 +192,20 @@ GRAPH.nodes = {
     Step.CONSENT: Node(
         _consent,
         (
-            on(Tap("agree"), _agree, to=[Calls("screen")], echo=lambda p, _: t("echo.consent")),
+            on(
+                Tap("agree"),
+                _agree,
+                to=[Step.SHARE, Calls("screen")],
+                echo=lambda p, _: t("echo.consent"),
+            ),
             on(Tap("decline"), _decline, to=[END], echo=lambda p, _: t("echo.declined")),
+        ),
+    ),
+    Step.SHARE: Node(
+        _ask_share,
+        (
+            on(Tap("share"), _share, to=[Calls("screen")], echo=_echo_share),
+            on(Tap("private"), _share, to=[Calls("screen")], echo=_echo_share),
         ),
     ),
     # Only passed through: the screen's RETURN lands here and leads on at once.

@@ -14,6 +14,7 @@ from bot.telegram.flows import (
     screen,
     session,
     settings,
+    sharing,
 )
 from bot.telegram.flows.graph import Graph
 
@@ -28,6 +29,7 @@ GRAPHS: dict[str, Graph[Any, Any]] = {
         resume.GRAPH,
         settings.GRAPH,
         erase.GRAPH,
+        sharing.GRAPH,
         questionnaire.GRAPH,
     )
 }

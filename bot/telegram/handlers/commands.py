@@ -15,7 +15,7 @@ from typing import Any
 from telegram import Update
 
 from bot.content.texts import t
-from bot.program import lifecycle
+from bot.program import clinic, lifecycle
 from bot.telegram.flows import erase, graph, onboarding, resume, screen, session, settings
 from bot.telegram.handlers import admin, data, library
 from bot.telegram.handlers import learn as learn_view
@@ -73,7 +73,11 @@ async def start(turn: Turn, update: Update) -> None:
     name = update.effective_user.first_name if update.effective_user else ""
     onboarding_now = lifecycle.status_of(user) is lifecycle.Status.ONBOARDING
     if user.consent_at is None:
-        await graph.begin(turn, onboarding.start(name))
+        invited = await clinic.clinic_of_invite(turn.tx, _argument(update).strip())
+        if invited is None:
+            await graph.begin(turn, onboarding.start(name))
+        else:
+            await graph.begin(turn, onboarding.start(name, invited.id, invited.name))
     elif onboarding_now and graph.current_step(turn) is not None:
         await graph.enter(turn)  # the question they were at, again
     elif onboarding_now:
@@ -133,13 +137,28 @@ async def pause(turn: Turn, update: Update) -> None:
 async def resume_command(turn: Turn, update: Update) -> None:
     if turn.user.consent_at is None:
         turn.say(t("not_started"))
-    elif (where := resume.resume(turn)) is not None:
+    elif (where := await resume.resume(turn)) is not None:
         await graph.begin(turn, where)
 
 
 @command
 async def delete(turn: Turn, update: Update) -> None:
     await graph.begin(turn, erase.call(turn))
+
+
+@command
+async def dashboard(turn: Turn, update: Update) -> None:
+    """A clinician's one-time sign-in link (not in the menu)."""
+    base = turn.services.settings.dashboard_url
+    links = await clinic.sign_in_links(turn.tx, turn.user.id, turn.now)
+    if not links:
+        turn.say(t("dashboard_not_clinician"))
+    elif base is None:
+        turn.say(t("dashboard_not_set_up"))
+    else:
+        for link in links:
+            url = f"{base.rstrip('/')}/sign-in?token={link.token}"
+            turn.say(t("dashboard_link", clinic=link.clinic, link=url))
 
 
 progress = command(progress_view.show_progress)
