@@ -144,8 +144,12 @@ class SimUser:
         while self._seen < len(events):
             event = events[self._seen]
             self._seen += 1
-            if event.kind in REPLY_KINDS and event.message is not None:
-                self._replies.append(event.message)
+            message = event.message
+            if event.kind not in REPLY_KINDS or message is None:
+                continue
+            if event.action == "stripped" or message.kind == "animation":
+                continue  # an old card's buttons going, an exercise's animation: not a reply
+            self._replies.append(message)
         if len(self._replies) >= self._needed and not self._future.done():
             self._future.set_result(now)
 
@@ -224,7 +228,7 @@ def expect(message: ChatMessage, fragment: str, user: SimUser) -> ChatMessage:
 
 
 async def onboard(user: SimUser) -> ChatMessage:
-    """/start to the summary (as tests/stories/helpers.py ``onboard``): 7 updates.
+    """/start to the summary (as tests/stories/helpers.py ``onboard``): 40 updates.
 
     Each answered question is closed as its answer (an edit) and the next comes as a new
     card: two replies a tap."""
@@ -237,8 +241,15 @@ async def onboard(user: SimUser) -> ChatMessage:
     expect(after_reach, "daily reminder", user)
     ask_zone = await user.tap(after_reach, "07:30", ONBOARDING, replies=2)
     expect(ask_zone, "time zone", user)
-    summary = await user.send("Europe/Berlin", ONBOARDING, replies=2)
-    return expect(summary, "All set", user)
+    card = await user.send("Europe/Berlin", ONBOARDING, replies=2)
+    # STarT Back (low risk), then Roland-Morris (every sentence left blank), one item a card;
+    # the last item of each also says what its score means.
+    for label, count in (("Disagree", 8), ("Not at all", 1), ("Leave blank", 24)):
+        for n in range(count):
+            last = label != "Disagree" and n == count - 1
+            expect(card, "question", user)
+            card = await user.tap(card, label, ONBOARDING, replies=3 if last else 2)
+    return expect(card, "All set", user)
 
 
 async def session(user: SimUser, summary: ChatMessage | None) -> ChatMessage:
@@ -248,7 +259,7 @@ async def session(user: SimUser, summary: ChatMessage | None) -> ChatMessage:
     with /today, and on a day whose session is done with its "Extra gentle session".
     """
     if summary is not None:
-        ask = await user.tap(summary, "Start today's session", COMMAND, replies=2)
+        ask = await user.tap(summary, "Start today's session", COMMAND)
     else:
         ask = await user.send("/today", COMMAND)
         if ask.has_button("Extra gentle session"):  # the day's session is done already
