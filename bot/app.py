@@ -136,6 +136,7 @@ def build_application(
             timers.install(app, services)
 
     async def post_shutdown(app: Application[Any, Any, Any, Any, Any, Any]) -> None:
+        await outbox.mark_sent(services)
         await services.db.close()
 
     builder = (

@@ -78,6 +78,15 @@ async def replies_sent(tx: AsyncSession, update_id: int) -> None:
     )
 
 
+async def replies_sent_many(tx: AsyncSession, update_ids: Sequence[int]) -> None:
+    """:func:`replies_sent` for many receipts at once (one statement)."""
+    await tx.execute(
+        update(HandledUpdate)
+        .where(HandledUpdate.update_id.in_(update_ids))
+        .values(replies=None, next_attempt_at=None, chat_id=None)
+    )
+
+
 async def replies_deferred(
     tx: AsyncSession, update_id: int, *, sent: int, attempts: int, retry_at: datetime
 ) -> None:

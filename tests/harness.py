@@ -133,8 +133,10 @@ class BotUnderTest:
         ]
 
     async def handled(self) -> None:
-        """Until the bot has finished every update the users sent (replies included)."""
+        """Until the bot has finished every update the users sent (replies included, and
+        their receipts marked sent, as the outbox job would)."""
         await self.stub.wait_handled()
+        await outbox.mark_sent(self.services)
 
     async def unread(self, user_id: int) -> list[ChatMessage]:
         """Once every update is handled: the messages and edits the test has not read yet."""

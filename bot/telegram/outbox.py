@@ -164,8 +164,13 @@ def _backoff(attempts: int, asked: float) -> float:
     return min(wait, MAX_BACKOFF_SECONDS)
 
 
-async def send_owed(services: Services, bot: Bot, owed: store.Owed) -> bool:
-    """Send what ``owed`` has left, in order; True when all of it is with Telegram."""
+async def send_owed(
+    services: Services, bot: Bot, owed: store.Owed, *, mark_later: bool = False
+) -> bool:
+    """Send what ``owed`` has left, in order; True when all of it is with Telegram.
+
+    ``mark_later`` (a turn's own replies, sent within :data:`GRACE`): the receipt is marked
+    sent by the next :func:`mark_sent`, one statement for all of them, instead of at once."""
     sent = owed.sent
     card: int | None = None
     try:
@@ -182,11 +187,23 @@ async def send_owed(services: Services, bot: Bot, owed: store.Owed) -> bool:
     except _Later as later:
         await _defer(services, owed, sent, later, card)
         return False
+    if mark_later and card is None:
+        services.sent_receipts.append(owed.update_id)
+        return True
     async with services.db.transaction() as tx:
         await store.replies_sent(tx, owed.update_id)
         if card is not None:
             await users.set_card(tx, owed.chat_id, card)  # a private chat's id is the user's
     return True
+
+
+async def mark_sent(services: Services) -> None:
+    """Mark the receipts sent since the last call, in one statement (every outbox tick, and at
+    shutdown). A crash before it costs at most a resend of those replies after GRACE."""
+    done, services.sent_receipts = services.sent_receipts, []
+    if done:
+        async with services.db.transaction() as tx:
+            await store.replies_sent_many(tx, done)
 
 
 async def _defer(
@@ -245,6 +262,7 @@ async def drain_chat(services: Services, bot: Bot, chat_id: int) -> int:
 
 async def flush(services: Services, bot: Bot) -> int:
     """One pass over every chat with due replies (the job, and once at start-up)."""
+    await mark_sent(services)
     async with services.db.transaction() as tx:
         chats = await store.due_chats(tx, services.clock.now(), CHATS_PER_TICK)
     finished = 0

@@ -9,7 +9,7 @@ python-telegram-bot's ``contexttypesbot`` example): a handler or job declared as
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from telegram.ext import CallbackContext, ExtBot
@@ -34,6 +34,10 @@ class Services:
     # The reminder dispatcher, once its job is installed (bot.telegram.reminders.install); the
     # shutdown closes it and hands its unfinished claims back.
     dispatcher: Dispatcher | None = None
+    # Receipts whose replies this instance sent right after their turn, not yet marked sent in
+    # the database: the outbox marks them in one statement on its next tick (they are held for
+    # outbox.GRACE, so no other instance resends them meanwhile).
+    sent_receipts: list[int] = field(default_factory=list)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -214,7 +214,7 @@ async def run_turn(
         await outbox.drain_chat(services, context.bot, chat.id)
     elif replies:
         owed = store.Owed(update.update_id, chat.id, now, replies, sent=0, attempts=0)
-        await outbox.send_owed(services, context.bot, owed)
+        await outbox.send_owed(services, context.bot, owed, mark_later=True)
     for job in turn.after_commit:
         await job()
     return turn
