@@ -14,7 +14,6 @@ from typing import Any
 from telegram import BotCommand, Update
 from telegram.error import TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -26,13 +25,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import logs, metrics
+from bot import metrics
 from bot.clock import Clock, SystemClock
 from bot.coach.catalog import Catalog, load_catalog
 from bot.content.texts import t
 from bot.logs import pseudonym
 from bot.settings import Settings
-from bot.telegram import outbox, timers
+from bot.telegram import flood, outbox, request, timers
 from bot.telegram.handlers import chats, commands, dispatch
 from bot.telegram.processing import PerChatUpdateProcessor
 from bot.telegram.services import SERVICES_KEY, BotContext, Services
@@ -143,6 +142,8 @@ def build_application(
         ApplicationBuilder()
         .token(token)
         .base_url(settings.telegram_api_url)
+        .request(request.JsonRequest(connection_pool_size=request.POOL_SIZE))
+        .get_updates_request(request.JsonRequest(connection_pool_size=request.POLLING_POOL_SIZE))
         .concurrent_updates(PerChatUpdateProcessor(256, on_handled=on_handled))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
@@ -150,10 +151,9 @@ def build_application(
         .context_types(ContextTypes(context=BotContext))
     )
     if rate_limit:
-        # No retries inside the limiter: our senders retry (and log) themselves.
-        limiter = AIORateLimiter(overall_max_rate=settings.send_rate_per_second, max_retries=0)
+        # Telegram's flood limits, before each message leaves; our senders retry a 429.
+        limiter = flood.FloodLimiter.from_settings(settings)
         builder = builder.rate_limiter(limiter)  # type: ignore[arg-type]  # PTB generics
-        logs.quiet_handled_rate_limits()
     app = builder.build()
     app.bot_data[SERVICES_KEY] = services
     private = filters.ChatType.PRIVATE

@@ -56,27 +56,11 @@ def configure(level: str, fmt: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    logging.getLogger("httpx").setLevel(level)
+    # httpx says every Bot API request at INFO: a line per call, and the largest share of
+    # logging's cost per update. Its failures are WARNING and still logged.
+    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
     for noisy in ("httpcore", "apscheduler", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
-
-
-class _HandledRateLimit(logging.Filter):
-    """Drops PTB's "Rate limit hit after maximum of 0 retries" ERROR (with a traceback).
-
-    With ``max_retries=0`` the limiter reports every 429 that way, although the sender that
-    made the call honours ``retry_after`` and logs the wait as a WARNING itself (the reply
-    outbox, ``delivery.call``). Alerting on ERROR must not page on a handled retry.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith("Rate limit hit after maximum of 0 retries")
-
-
-def quiet_handled_rate_limits() -> None:
-    logger = logging.getLogger("telegram.ext.AIORateLimiter")
-    if not any(isinstance(f, _HandledRateLimit) for f in logger.filters):
-        logger.addFilter(_HandledRateLimit())
 
 
 def pseudonym(user_id: int, secret: str) -> str:

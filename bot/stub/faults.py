@@ -60,43 +60,76 @@ class FaultPlan:
 
 @dataclass(frozen=True)
 class RateLimits:
-    """Telegram's documented broadcast limits for bots."""
+    """Telegram's documented broadcast limits for bots.
+
+    A message sent with ``allow_paid_broadcast`` counts against ``paid_per_second`` (Telegram:
+    up to 1,000 a second, 0.1 Stars each) instead of ``overall_per_second``.
+    """
 
     overall_per_second: int = 30
     per_chat_per_second: int = 1
     window: float = 1.0
+    paid_per_second: int = 1000
+
+
+@dataclass
+class WindowCount:
+    """What one sliding window saw: messages accepted, the busiest window, first and last."""
+
+    accepted: int = 0
+    busiest: int = 0  # the most messages accepted inside any one window
+    first: float | None = None
+    last: float | None = None
+
+    @property
+    def per_second(self) -> float:
+        """The accepted messages' rate from the first to the last (0 for fewer than two)."""
+        if self.first is None or self.last is None or self.last <= self.first:
+            return 0.0
+        return (self.accepted - 1) / (self.last - self.first)
 
 
 class RateLimiter:
-    """Sliding one-second windows: overall, and per chat."""
+    """Sliding one-second windows: overall (free or paid broadcast), and per chat."""
 
     def __init__(self, limits: RateLimits, clock: Callable[[], float]) -> None:
         self.limits = limits
         self._clock = clock
         self._overall: deque[float] = deque()
+        self._paid: deque[float] = deque()
         self._per_chat: dict[int, deque[float]] = {}
+        self.free = WindowCount()
+        self.paid = WindowCount()
 
-    def retry_after(self, chat_id: int | None) -> int | None:
+    def retry_after(self, chat_id: int | None, paid: bool = False) -> int | None:
         """Seconds to wait if one more message now would exceed a limit, else None."""
         now = self._clock()
         horizon = now - self.limits.window
         waits: list[float] = []
-        _expire(self._overall, horizon)
-        if len(self._overall) >= self.limits.overall_per_second:
-            waits.append(self._overall[0] - horizon)
+        stamps = self._paid if paid else self._overall
+        limit = self.limits.paid_per_second if paid else self.limits.overall_per_second
+        _expire(stamps, horizon)
+        if len(stamps) >= limit:
+            waits.append(stamps[0] - horizon)
         if chat_id is not None:
-            stamps = self._per_chat.get(chat_id)
-            if stamps is not None:
-                _expire(stamps, horizon)
-                if len(stamps) >= self.limits.per_chat_per_second:
-                    waits.append(stamps[0] - horizon)
+            chat = self._per_chat.get(chat_id)
+            if chat is not None:
+                _expire(chat, horizon)
+                if len(chat) >= self.limits.per_chat_per_second:
+                    waits.append(chat[0] - horizon)
         if not waits:
             return None
         return max(1, math.ceil(max(waits)))
 
-    def record(self, chat_id: int | None) -> None:
+    def record(self, chat_id: int | None, paid: bool = False) -> None:
         now = self._clock()
-        self._overall.append(now)
+        stamps, count = (self._paid, self.paid) if paid else (self._overall, self.free)
+        stamps.append(now)
+        _expire(stamps, now - self.limits.window)
+        count.accepted += 1
+        count.busiest = max(count.busiest, len(stamps))
+        count.first = now if count.first is None else count.first
+        count.last = now
         if chat_id is not None:
             self._per_chat.setdefault(chat_id, deque()).append(now)
 

@@ -291,13 +291,14 @@ class BotApiStub:
             if handler is None:
                 raise bad_request(f"method {name} is not emulated by the local stand-in")
             chat_id = self._limited_chat(name, params)
+            paid = params.get("allow_paid_broadcast") is True
             if self.limiter is not None and chat_id is not False:
-                wait = self.limiter.retry_after(chat_id)
+                wait = self.limiter.retry_after(chat_id, paid)
                 if wait is not None:
                     raise too_many_requests(wait)
             result = await handler(params)
             if self.limiter is not None and chat_id is not False:
-                self.limiter.record(chat_id)
+                self.limiter.record(chat_id, paid)
         except BotApiError as exc:
             self.stats.statuses[exc.status] += 1
             return _error_response(exc)
