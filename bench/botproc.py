@@ -5,13 +5,18 @@ until a line ``STOP`` arrives on stdin, then prints one JSON line with its CPU t
 RSS. A separate process gives the bot a core of its own, as in production where Telegram is
 on another machine, and lets the benchmark read the bot's CPU time apart from the stand-in's.
 
-Both bots log as ``backstep run`` does (INFO, redacted, one line per update plus httpx's line
-per request) into a file, so logging costs the same on both sides of the ratio.
+With ``"profile": PATH`` in the config the whole serving time runs under cProfile and the
+statistics are written to PATH (``python -m bench --only updates --profile DIR``).
+
+Both bots log as ``backstep run`` does (INFO, redacted, one line per update) into a file, so
+logging costs the same on both sides of the ratio. Backstep runs on ``bot.eventloop`` (uvloop),
+as ``backstep run`` does; the echo bot runs on asyncio's stock loop, as PTB's example does.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
 import logging
 import resource
@@ -28,7 +33,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import logs
+from bot import eventloop, logs
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.settings import Settings
 
@@ -111,7 +116,15 @@ def main(argv: list[str]) -> int:
     handler.filters = root.handlers[0].filters
     handler.setFormatter(root.handlers[0].formatter)
     root.handlers[:] = [handler]
-    result = asyncio.run(serve(config))
+    # Backstep runs on the loop `backstep run` uses (uvloop); the echo bot as PTB's example does.
+    run = asyncio.run if config["kind"] == "echo" else eventloop.run
+    profile = config.get("profile")
+    if profile:
+        profiler = cProfile.Profile()
+        result = profiler.runcall(run, serve(config))
+        profiler.dump_stats(profile)
+    else:
+        result = run(serve(config))
     print(json.dumps(result), flush=True)
     return 0
 

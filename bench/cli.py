@@ -52,6 +52,7 @@ async def run(
     postgres: str | None = None,
     log_dir: Path | None = None,
     progress: bool = False,
+    profile_dir: Path | None = None,
 ) -> Report:
     """Run the chosen benchmarks at ``sizes``; ``postgres`` None skips PostgreSQL."""
     started = time.perf_counter()
@@ -72,7 +73,7 @@ async def run(
             report.sections.append(await queries.run(scratch, sizes))
         if "updates" in sections:
             say("1. update handling end to end (echo, SQLite, PostgreSQL, echo) ...")
-            report.sections.append(await updates.run(scratch, sizes, logs))
+            report.sections.append(await updates.run(scratch, sizes, logs, profile_dir))
         if "reminders" in sections:
             say(f"3. reminders at {', '.join(f'{n:,}' for n in sizes.reminder_users)} users ...")
             report.sections.append(await reminders.run(scratch, sizes))
@@ -107,11 +108,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--only", action="append", choices=SECTIONS, help="run only these (repeat)")
     p.add_argument("--postgres-url", help="server for scratch databases (default: local test)")
     p.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    p.add_argument(
+        "--profile",
+        type=Path,
+        metavar="DIR",
+        help="run each bot of section 1 under cProfile; write DIR/<bot>.prof (pstats)",
+    )
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
+    if args.profile is not None:
+        args.profile.mkdir(parents=True, exist_ok=True)
     sizes = BY_NAME[args.size] if args.size else FULL if args.full else QUICK
     postgres = None if args.no_postgres else postgres_admin_url(args.postgres_url)
     logs = Path(tempfile.mkdtemp(prefix="backstep-bench-logs-"))
@@ -123,6 +132,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             postgres=postgres,
             log_dir=logs,
             progress=True,
+            profile_dir=args.profile,
         )
     )
     print(render(report))

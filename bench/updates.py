@@ -190,6 +190,7 @@ async def measure(
     *,
     database_url: str | None = None,
     script: list[str] | None = None,
+    profile_dir: Path | None = None,
 ) -> Run:
     """Start one bot, warm it up, then run the saturation and the latency phase."""
     rng = random.Random(9)
@@ -206,6 +207,8 @@ async def measure(
             "database_url": database_url,
             "log_file": str(log_dir / f"{label.replace(' ', '_')}.log"),
         }
+        if profile_dir is not None:
+            config["profile"] = str(profile_dir / f"{label.replace(' ', '_')}.prof")
         async with BotProcess(config) as bot:
             warm_ids = [USER_BASE + i for i in range(sizes.warmup_users)]
             ids = [USER_BASE + 10_000 + i for i in range(sizes.users)]
@@ -268,7 +271,9 @@ async def _combined(phase: Any, others: Any) -> Phase:
     return measured  # type: ignore[no-any-return]
 
 
-async def run(scratch: Scratch, sizes: Sizes, log_dir: Path) -> Section:
+async def run(
+    scratch: Scratch, sizes: Sizes, log_dir: Path, profile_dir: Path | None = None
+) -> Section:
     section = Section(
         f"1. Update handling end to end (long polling; saturation with {sizes.users} users, "
         f"latency with {sizes.latency_users})"
@@ -284,7 +289,15 @@ async def run(scratch: Scratch, sizes: Sizes, log_dir: Path) -> Section:
     for label, kind in order:
         url = await scratch.create(label, f"updates_{label}") if kind == "backstep" else None
         try:
-            result = await measure(kind, label, sizes, log_dir, database_url=url, script=script)
+            result = await measure(
+                kind,
+                label,
+                sizes,
+                log_dir,
+                database_url=url,
+                script=script,
+                profile_dir=profile_dir,
+            )
         except RuntimeError as exc:
             section.errors.append(str(exc))
             continue

@@ -1,8 +1,9 @@
 """Logging that is safe to ship: never the token, never message text at INFO.
 
-httpx logs one line per Bot API request at INFO, and that line contains the URL with the token
-in it; :class:`Redact` scrubs every configured secret from every record before any handler
-formats it. ``BACKSTEP_LOG_FORMAT=json`` switches to one JSON object per line for log shippers.
+httpx logs one line per Bot API request (shown at DEBUG only), and that line contains the URL
+with the token in it; :class:`Redact` scrubs every configured secret from every record before
+any handler formats it. ``BACKSTEP_LOG_FORMAT=json`` switches to one JSON object per line for
+log shippers.
 """
 
 from __future__ import annotations
@@ -56,9 +57,12 @@ def configure(level: str, fmt: str, secrets: Iterable[str]) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    # httpx says every Bot API request at INFO: a line per call, and the largest share of
-    # logging's cost per update. Its failures are WARNING and still logged.
-    logging.getLogger("httpx").setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    # httpx says every Bot API request at INFO: a line per call, the largest share of
+    # logging's cost per update. Those lines are DEBUG's; httpx's warnings are always logged.
+    numeric = logging.getLevelName(level)
+    logging.getLogger("httpx").setLevel(
+        numeric if numeric <= logging.DEBUG else max(logging.WARNING, numeric)
+    )
     for noisy in ("httpcore", "apscheduler", "aiosqlite", "asyncio"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
