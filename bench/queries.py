@@ -68,6 +68,7 @@ USER_BASE = 800_000_000
 REMINDER = "reminder (dispatcher, per reminder sent)"
 HOT_PATH_TARGET = 4
 HOT_PATH_FLOOR = 3  # read the user's state, record the step, move the dialog on
+PAIN_REPORT_TARGET = 8  # on average (issue 18): the rules' history in one read, not eight
 REPO = Path(__file__).resolve().parents[1]
 PER_USER = frozenset({User.__tablename__, *(m.__tablename__ for m in PER_USER_TABLES)})
 VERBS = ("SELECT", "INSERT", "UPDATE", "DELETE", "other")
@@ -444,6 +445,10 @@ async def run(scratch: Scratch, sizes: Sizes) -> Section:
                 f"{worst - HOT_PATH_FLOOR} above it"
             )
             target = f"<= {HOT_PATH_TARGET} on the hot path: {'met' if worst <= 4 else 'NOT met'}"
+        elif kind == PAIN_REPORT:
+            average = max(_describe(r.per_kind(kind))[0] for r in results)
+            met = "met" if average <= PAIN_REPORT_TARGET else "NOT met"
+            target = f"<= {PAIN_REPORT_TARGET} on average: {met}"
         section.add(
             f"{kind}: statements per update ({len(first.per_kind(kind))} seen)",
             ", ".join(values),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -13,18 +12,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import (
     Escalation,
 )
-
-
-async def escalations_since(
-    tx: AsyncSession, user_id: int, since: datetime
-) -> Sequence[Escalation]:
-    result = await tx.execute(
-        select(Escalation)
-        .where(Escalation.user_id == user_id, Escalation.at >= since)
-        .order_by(Escalation.at)
-    )
-    return result.scalars().all()
-
 
 # -- clinician alerts: the escalations table is their outbox ---------------------------------
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import String, cast, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import LessonShown, QuestionnaireResult
+from storage.models import LessonShown, QuestionnaireResult, UTCDateTime
 
 
 def add_result(
@@ -51,11 +52,34 @@ async def lessons_shown(tx: AsyncSession, user_id: int) -> set[str]:
     return set(rows.all())
 
 
-async def last_lesson_at(tx: AsyncSession, user_id: int) -> datetime | None:
-    rows = await tx.scalars(
-        select(LessonShown.at).where(LessonShown.user_id == user_id).order_by(LessonShown.at.desc())
+@dataclass(frozen=True)
+class LessonState:
+    """What choosing the next lesson needs: the risk group of the user's latest STarT Back
+    (None: none, or none scored) and the lessons already given, with when."""
+
+    risk: str | None
+    shown: dict[str, datetime]
+
+
+async def lesson_state(tx: AsyncSession, user_id: int, startback: str) -> LessonState:
+    """:class:`LessonState` in one statement: the lessons given, and one more row whose
+    ``risk`` is the latest ``startback`` result's."""
+    latest_risk = (
+        select(QuestionnaireResult.risk)
+        .where(QuestionnaireResult.user_id == user_id, QuestionnaireResult.instrument == startback)
+        .order_by(QuestionnaireResult.at.desc(), QuestionnaireResult.id.desc())
+        .limit(1)
+        .scalar_subquery()
     )
-    return rows.first()
+    given = select(LessonShown.lesson, LessonShown.at, cast(null(), String(8)).label("risk")).where(
+        LessonShown.user_id == user_id
+    )
+    risk = select(cast(null(), String(40)), cast(null(), UTCDateTime()), latest_risk)
+    rows = (await tx.execute(union_all(given, risk))).all()
+    return LessonState(
+        risk=next((row.risk for row in rows if row.lesson is None), None),
+        shown={row.lesson: row.at for row in rows if row.lesson is not None},
+    )
 
 
 def add_lesson(tx: AsyncSession, user_id: int, lesson: str, at: datetime) -> None:

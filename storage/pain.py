@@ -1,6 +1,8 @@
 """Pain reports and symptom answers: what the safety rules and the charts read.
 
-Queries are ordered by ``(user_id, at)``, the index both tables have.
+Queries are ordered by ``(user_id, at)``, the index both tables have. What the rules read on
+every report (with the escalations and the program's state) is one statement of its own:
+:mod:`storage.record`.
 """
 
 from __future__ import annotations
@@ -76,17 +78,6 @@ async def reports_since(tx: AsyncSession, user_id: int, since: datetime) -> Sequ
         select(PainReport)
         .where(PainReport.user_id == user_id, PainReport.at >= since)
         .order_by(PainReport.at, PainReport.id)
-    )
-    return result.scalars().all()
-
-
-async def symptoms_since(
-    tx: AsyncSession, user_id: int, since: datetime
-) -> Sequence[SymptomAnswer]:
-    result = await tx.execute(
-        select(SymptomAnswer)
-        .where(SymptomAnswer.user_id == user_id, SymptomAnswer.at >= since)
-        .order_by(SymptomAnswer.at, SymptomAnswer.id)
     )
     return result.scalars().all()
 

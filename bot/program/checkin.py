@@ -47,8 +47,7 @@ async def record_settled(
         work, "next_morning", score, settled=settled, reach=work.user.last_reach
     )
     outcome = await safety.record_pain(work, report, None)
-    level = await safety.level_today(work, outcome.level)
-    return outcome, await progression.after_settled(work, level)
+    return outcome, await progression.after_settled(work, outcome)
 
 
 def settled_due(work: Work) -> bool:

@@ -101,21 +101,23 @@ async def gentle_start(work: Work) -> bool:
     return await risk(work) in (Risk.MEDIUM, Risk.HIGH)
 
 
-async def next_lesson(work: Work) -> Lesson | None:
+async def next_lesson(work: Work, known: store.LessonState | None = None) -> Lesson | None:
     """The lesson due now, marked as given; None when none is due or all were given.
 
-    Medium and high risk: one a day; low risk: one a week, the first a week after starting."""
-    group = await risk(work) or Risk.LOW
+    Medium and high risk: one a day; low risk: one a week, the first a week after starting.
+    What it needs (the risk group, the lessons given) is ``known`` when the turn read it
+    already (``safety.Seen``), else one read."""
+    state = known or await store.lesson_state(work.tx, work.user.id, scoring.STARTBACK)
+    group = Risk(state.risk) if state.risk else Risk.LOW
     every = LESSON_EVERY[group]
-    last = await store.last_lesson_at(work.tx, work.user.id)
+    last = max(state.shown.values(), default=None)
     start = work.user.onboarded_on
     if every and last is None and start is not None and work.today - start < every:
         return None  # low risk: the first lesson a week after starting
     if last is not None and (work.now - last < every or _same_day(work, last)):
         return None
-    shown = await store.lessons_shown(work.tx, work.user.id)
     for lesson in lessons().ordered(group.value):
-        if lesson.id not in shown:
+        if lesson.id not in state.shown:
             store.add_lesson(work.tx, work.user.id, lesson.id, work.now)
             return lesson
     return None

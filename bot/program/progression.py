@@ -9,9 +9,15 @@ same transaction as the answer that caused it. It runs twice per session:
 * when the next morning's "had the pain settled?" answer arrives (:func:`after_settled`):
   only now is it known whether the session went well, so this is when an exercise goes up.
 
-Both take the highest safety level of the turn, or of the user's day
-(:func:`bot.program.safety.level_today`): at a caution or worse nothing goes up
-(:func:`bot.coach.progression.one_voice`), and what is held back is said ("stays ... for now").
+Both take the highest safety level of the user's day (``bot.program.safety.Outcome.today``):
+at a caution or worse nothing goes up (:func:`bot.coach.progression.one_voice`), and what is
+held back is said ("stays ... for now").
+
+What a decision reads: the recent sessions with their steps (one statement, :func:`recent`);
+the pain reports during them and the mornings after, and the stored levels, come with the
+safety rules' read of the same turn (``safety.Seen``; the reports are read again only when
+the sessions reach back further than the rules did). The clinician's plan adjustments are
+read only when an exercise would go up.
 
 How one exercise went in one session (an :class:`~bot.coach.progression.ExerciseOutcome`):
 a "Too painful" tap gives that exercise's own pain score; otherwise, for an exercise done to
@@ -35,9 +41,9 @@ from typing import Any
 from bot.coach import progression as rules
 from bot.coach.catalog import Catalog
 from bot.coach.program import ExerciseLevel
-from bot.coach.safety import Level
+from bot.coach.safety import Level, PainReport, ReportKind
 from bot.content.texts import t
-from bot.program import clinic, outcomes
+from bot.program import clinic, outcomes, safety
 from bot.program.history import CHANGE_KEY, change_of
 from bot.program.work import Work
 from storage import models, pain, sessions
@@ -47,6 +53,11 @@ log = logging.getLogger(__name__)
 #: Sessions looked back over per decision; two good ones in a row are all that is needed,
 #: a few more let a run at the current level be found past a skipped day.
 RECENT_SESSIONS = 8
+#: The steps whose action tells how an exercise of a session ended.
+ENDINGS = ("done", "skip", "too_painful")
+#: How far before a session's start a report about it (during it, or the next morning's) can
+#: lie: a change of time zone moves a local day by up to 26 hours.
+REPORT_SLACK = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -80,35 +91,78 @@ class _Done:
     outcome: rules.ExerciseOutcome
 
 
-def _settled(report: models.PainReport | None) -> bool | None:
+@dataclass(frozen=True)
+class Recent:
+    """The user's last :data:`RECENT_SESSIONS` ended sessions, oldest first, and the
+    ``(position, action)`` of each one's ending steps (:data:`ENDINGS`), in the order taken."""
+
+    sessions: list[models.ExerciseSession]
+    steps: dict[int, list[tuple[int, str]]]
+
+    def session(self, session_id: int) -> models.ExerciseSession | None:
+        return next((s for s in self.sessions if s.id == session_id), None)
+
+
+async def recent(work: Work) -> Recent:
+    """The recent ended sessions with their ending steps, in one statement."""
+    found = await sessions.recent_ended_with_steps(work.tx, work.user.id, RECENT_SESSIONS, ENDINGS)
+    return Recent(
+        [session for session, _ in found],
+        {session.id: [(s.position, s.action) for s in steps] for session, steps in found},
+    )
+
+
+def _settled(report: PainReport | None) -> bool | None:
     if report is None or report.settled is None:
         return None
     return report.settled == "yes"
 
 
-async def _outcomes(work: Work, recent: Sequence[models.ExerciseSession]) -> list[_Done]:
-    """What each session says about each of its exercises, oldest session first."""
-    if not recent:
-        return []
-    ids = [s.id for s in recent]
-    steps = await sessions.steps_with_actions(work.tx, ids, ("done", "too_painful"))
-    during = await pain.reports_of_sessions(work.tx, ids, "during_exercise")
-    mornings = await pain.reports_on_days(
-        work.tx, work.user.id, "next_morning", {s.local_date + timedelta(days=1) for s in recent}
+async def _reports(
+    work: Work, recent: Sequence[models.ExerciseSession], seen: safety.Seen | None
+) -> tuple[list[PainReport], list[PainReport]]:
+    """The reports during the sessions, and the next-morning reports of the days after them
+    (oldest first): taken from ``seen`` (what the safety rules read this turn) when it reaches
+    back to the oldest session, else read."""
+    ids = {s.id for s in recent}
+    days = {s.local_date + timedelta(days=1) for s in recent}
+    if seen is not None and all(s.started_at - REPORT_SLACK >= seen.since for s in recent):
+        during = [
+            r for r in seen.reports if r.kind == ReportKind.DURING_EXERCISE and r.session_id in ids
+        ]
+        mornings = [
+            r for r in seen.reports if r.kind == ReportKind.NEXT_MORNING and r.local_date in days
+        ]
+        return during, mornings
+    read_during = await pain.reports_of_sessions(work.tx, ids, "during_exercise")
+    read_mornings = await pain.reports_on_days(work.tx, work.user.id, "next_morning", days)
+    return (
+        [safety.to_report(r) for r in read_during],
+        [safety.to_report(r) for r in read_mornings],
     )
-    morning_of: dict[date, models.PainReport] = {r.local_date: r for r in mornings}
+
+
+async def _outcomes(work: Work, recent: Recent, seen: safety.Seen | None) -> list[_Done]:
+    """What each session says about each of its exercises, oldest session first."""
+    if not recent.sessions:
+        return []
+    during, mornings = await _reports(work, recent.sessions, seen)
+    morning_of: dict[date | None, PainReport] = {r.local_date: r for r in mornings}
     hurt: dict[tuple[int, str], int] = {}
     for report in during:
         if report.session_id is not None and report.exercise_id:
             key = (report.session_id, report.exercise_id)
             hurt[key] = max(hurt.get(key, 0), report.score)
     actions: dict[tuple[int, int], str] = {}
-    for step in steps:
-        where = (step.session_id, step.position)
-        if actions.get(where) != "too_painful":
-            actions[where] = step.action
+    for session_id, steps in recent.steps.items():
+        for position, ending in steps:
+            if ending not in ("done", "too_painful"):
+                continue
+            where = (session_id, position)
+            if actions.get(where) != "too_painful":
+                actions[where] = ending
     found: list[_Done] = []
-    for session in recent:
+    for session in recent.sessions:
         settled = _settled(morning_of.get(session.local_date + timedelta(days=1)))
         for position, entry in enumerate(session.plan):
             action = actions.get((session.id, position))
@@ -136,7 +190,7 @@ async def _outcomes(work: Work, recent: Sequence[models.ExerciseSession]) -> lis
 def _current(
     catalog: Catalog,
     done: _Done,
-    stored: models.ExerciseLevel | None,
+    stored: sessions.StoredLevel | None,
 ) -> ExerciseLevel:
     """The level a decision about ``done`` starts from.
 
@@ -158,18 +212,18 @@ async def _decide(
     work: Work,
     decide_for: Iterable[models.ExerciseSession],
     level: Level,
+    recent: Recent,
+    seen: safety.Seen | None,
     tell_stays: frozenset[rules.Reason] = frozenset(),
 ) -> Progressed:
     """Apply progression to every exercise of ``decide_for`` at the safety ``level`` of the
     turn (``one_voice``); tell every change, every "up" held back, and the stays whose reason
-    is in ``tell_stays``."""
+    is in ``tell_stays``. ``recent`` and ``seen`` are what the turn read already."""
     catalog = work.catalog
     targets = {s.id for s in decide_for}
     if not targets:
         return Progressed()
-    history = await _outcomes(
-        work, await sessions.recent_ended_sessions(work.tx, work.user.id, RECENT_SESSIONS)
-    )
+    history = await _outcomes(work, recent, seen)
     by_slot: dict[str, list[rules.ExerciseOutcome]] = defaultdict(list)
     slot_of: dict[str, str] = {}
     for done in history:
@@ -177,9 +231,15 @@ async def _decide(
             continue
         slot_of[done.exercise_id] = slot = catalog.slot_of(done.exercise_id)
         by_slot[slot].append(done.outcome)
-    stored = {row.slot: row for row in await sessions.levels_of(work.tx, work.user.id)}
+    if seen is not None:
+        levels = list(seen.levels)
+    else:
+        levels = [
+            sessions.StoredLevel.of(row) for row in await sessions.levels_of(work.tx, work.user.id)
+        ]
+    stored = {level.slot: level for level in levels}
     paused = work.user.status == "paused"
-    held = await clinic.plan_adjustments(work)
+    held: dict[str, str] | None = None  # the clinician's adjustments, read when first needed
     changes: list[rules.Change] = []
     lines: list[str] = []
     at_easiest: list[str] = []
@@ -197,15 +257,18 @@ async def _decide(
             log.warning("progression skipped an exercise it cannot place: %s", done.exercise_id)
             continue
         (change,) = rules.one_voice(level, [proposed])
-        if change.direction == "up" and held.get(slot) == "hold":
-            continue  # the clinician holds this exercise at its level
+        if change.direction == "up":
+            if held is None:
+                held = await clinic.plan_adjustments(work)
+            if held.get(slot) == "hold":
+                continue  # the clinician holds this exercise at its level
         if change.direction == "stay":
             if change.reason == "at_easiest":
                 at_easiest.append(change.before.exercise_id)
             if change.reason in tell:
                 lines.append(rules.explain(catalog, change))
             continue
-        stored[slot] = sessions.set_level(
+        stored[slot] = await sessions.set_level(
             work.tx,
             stored.get(slot),
             user_id=work.user.id,
@@ -235,22 +298,29 @@ def _record(work: Work, done: _Done, change: rules.Change) -> None:
 
 
 async def after_session(
-    work: Work, session: models.ExerciseSession, level: Level = Level.NONE
+    work: Work,
+    session: models.ExerciseSession,
+    level: Level,
+    recent: Recent,
+    seen: safety.Seen | None,
 ) -> Progressed:
-    """Call when a session has ended (status set): eases what hurt.
+    """Call when a session has ended (status set), with the recent sessions read since (the
+    session among them) and the reports the safety rules read this turn: eases what hurt.
 
     An exercise that hurt at its easiest step cannot be eased; that is told too (once, here),
     with the advice that goes with it, and listed in ``at_easiest`` for the safety message.
     """
-    return await _decide(work, [session], level, tell_stays=frozenset({"at_easiest"}))
+    return await _decide(work, [session], level, recent, seen, tell_stays=frozenset({"at_easiest"}))
 
 
-async def after_settled(work: Work, level: Level = Level.NONE) -> Progressed:
-    """Call when the next morning's "settled?" answer is stored: moves up what went well twice
-    (never while the program is paused, nor on a day with a caution or worse: ``level``)."""
+async def after_settled(work: Work, scored: safety.Outcome) -> Progressed:
+    """Call when the next morning's "settled?" answer is stored, with the safety outcome of
+    that answer: moves up what went well twice (never while the program is paused, nor on a
+    day with a caution or worse: ``scored.today``)."""
     if await outcomes.gentle_start(work):
         return Progressed()  # medium/high risk: no step up in the first two weeks
     yesterday = work.today - timedelta(days=1)
-    return await _decide(
-        work, await sessions.finished_sessions_on(work.tx, work.user.id, yesterday), level
-    )
+    found = await recent(work)
+    # Only the recent sessions' outcomes are decided on: yesterday's finished ones among them.
+    finished = [s for s in found.sessions if s.status == "done" and s.local_date == yesterday]
+    return await _decide(work, finished, scored.today, found, scored.seen)

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from bot.coach import program
-from bot.coach.safety import Level
 from bot.program import clinic, progression, safety
 from bot.program.work import Work
 from storage import sessions as store
@@ -81,26 +80,30 @@ def record_step(
 
 @dataclass(frozen=True)
 class Scored:
-    session: ExerciseSession
+    session_id: int
     safety: safety.Outcome
 
 
 async def record_pain(
     work: Work, session_id: int, kind: str, score: int, exercise_id: str | None = None
 ) -> Scored:
-    """A pain score before, during (an exercise too painful) or after the session."""
-    session = await store.get_session(work.tx, session_id)
-    assert session is not None, "a session dialog always points at its session"
-    report = safety.add_report(work, kind, score, exercise_id=exercise_id, session_id=session.id)
+    """A pain score before, during (an exercise too painful) or after the session.
+
+    The session row is written without being read (the dialog has its id): the score before
+    or after, and for the score after the end of the session."""
+    report = safety.add_report(work, kind, score, exercise_id=exercise_id, session_id=session_id)
     if kind == "before_session":
-        session.pain_before = score
+        await _update(work, session_id, pain_before=score)
     elif kind == "after_session":
-        session.pain_after = score
-        session.status = "done"
-        session.finished_at = work.now
+        await _update(work, session_id, pain_after=score, status="done", finished_at=work.now)
         work.user.last_session_on = work.today
-    outcome = await safety.record_pain(work, report, session.id)
-    return Scored(session, outcome)
+    outcome = await safety.record_pain(work, report, session_id)
+    return Scored(session_id, outcome)
+
+
+async def _update(work: Work, session_id: int, **values: Any) -> None:
+    found = await store.update_session(work.tx, session_id, **values)
+    assert found, "a session dialog always points at its session"
 
 
 @dataclass(frozen=True)
@@ -113,13 +116,25 @@ class Finished:
     progressed: progression.Progressed
 
 
-async def finish(work: Work, session: ExerciseSession, decided: Level = Level.NONE) -> Finished:
+async def finish(work: Work, session_id: int, scored: safety.Outcome) -> Finished:
     """The session's outcome per exercise, and progression at the day's highest safety level
-    (``decided`` is this turn's)."""
+    (``scored`` is this turn's safety outcome: its level for the day, and the reports the
+    rules read, which progression reuses).
+
+    The session, its steps and the user's other recent sessions with theirs are one read
+    (:func:`bot.program.progression.recent`)."""
+    recent = await progression.recent(work)
+    session = recent.session(session_id)
+    if session is None:  # not among the recent ended sessions: read on its own
+        session = await store.get_session(work.tx, session_id)
+        assert session is not None, "a session dialog always points at its session"
+        steps = [(row.position, row.action) for row in await store.steps_of(work.tx, session_id)]
+    else:
+        steps = recent.steps[session_id]
     outcome: dict[int, str] = {}
-    for row in await store.steps_of(work.tx, session.id):
-        if row.action in ENDINGS:
-            outcome[row.position] = row.action
+    for position, action in steps:
+        if action in ENDINGS:
+            outcome[position] = action
     names = {
         kind: [
             work.catalog.get(session.plan[pos]["exercise_id"]).name
@@ -128,6 +143,5 @@ async def finish(work: Work, session: ExerciseSession, decided: Level = Level.NO
         ]
         for kind in ENDINGS
     }
-    level = await safety.level_today(work, decided)
-    progressed = await progression.after_session(work, session, level)
+    progressed = await progression.after_session(work, session, scored.today, recent, scored.seen)
     return Finished(names, session.pain_before, session.pain_after, progressed)

@@ -342,7 +342,7 @@ async def _pain_after(turn: Turn, p: Payload, score: int) -> Next:
     if scored.safety.paused:
         tell_safety(turn, scored.safety)
         return END
-    finished = await program.finish(turn.work, scored.session, scored.safety.level)
+    finished = await program.finish(turn.work, p.session_id, scored.safety)
     tell_safety(turn, scored.safety, at_easiest=finished.progressed.at_easiest)
     lines = [
         t(f"session_summary.{action}", names=", ".join(finished.names[action]))
@@ -358,7 +358,9 @@ async def _pain_after(turn: Turn, p: Payload, score: int) -> Next:
     )
     if finished.progressed.message is not None:
         turn.after_card(finished.progressed.message)
-    lesson = await outcomes.next_lesson(turn.work)  # by risk group (docs/outcomes.md)
+    # By risk group (docs/outcomes.md), from what the safety rules' read brought.
+    seen = scored.safety.seen
+    lesson = await outcomes.next_lesson(turn.work, seen.lessons if seen else None)
     if lesson is not None:
         turn.after_card(lesson_text(lesson))
     return Step.DONE
