@@ -40,30 +40,56 @@ from bot.settings import Settings
 AGAIN = InlineKeyboardMarkup([[InlineKeyboardButton("again", callback_data="again")]])
 
 
-async def _echo_text(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    message = update.effective_message
-    assert message is not None and update.effective_chat is not None
-    await context.bot.send_message(
-        update.effective_chat.id, message.text or "?", reply_markup=AGAIN
-    )
+class Echo:
+    """PTB's echo bot, answering each update with the Bot API calls Backstep made for it.
 
-
-async def _echo_tap(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-    query = update.callback_query
-    assert query is not None
-    await query.answer()
-    await query.edit_message_text(f"{query.data} #{update.update_id}", reply_markup=AGAIN)
-
-
-def echo_application(token: str, base_url: str) -> Application[Any, Any, Any, Any, Any, Any]:
-    """PTB's echo bot, with the same update concurrency Backstep allows (256) and no state.
-
-    It makes the same Bot API calls per update as Backstep's usual answer: a text gets a new
-    message with a button, a button press gets answerCallbackQuery and an edit.
+    ``script`` is a Backstep user's actions with what Backstep did in the chat for each
+    (bench/users.py ``Act``: new messages and edits); every chat walks it in order, starting
+    over at its end. A text gets the edits (of the chat's last message) and new messages; a
+    button press gets answerCallbackQuery, the edits (of the pressed message) and new messages.
+    So both bots make the same calls, and the ratio is Backstep's own work per update.
     """
+
+    def __init__(self, script: list[list[Any]]) -> None:
+        self.script = [(int(sent), int(edited)) for _, sent, edited in script] or [(1, 0)]
+        self.position: dict[int, int] = {}
+        self.last: dict[int, int] = {}
+
+    def _next(self, chat_id: int) -> tuple[int, int]:
+        at = self.position.get(chat_id, 0)
+        self.position[chat_id] = at + 1
+        return self.script[at % len(self.script)]
+
+    async def _answer(self, bot: Any, chat_id: int, target: int | None, update_id: int) -> None:
+        sent, edited = self._next(chat_id)
+        if target is None:  # nothing to edit yet: a new message instead
+            sent, edited = sent + edited, 0
+        for n in range(edited):
+            await bot.edit_message_text(f"#{update_id}.{n}", chat_id, target, reply_markup=AGAIN)
+        for n in range(sent):
+            message = await bot.send_message(chat_id, f"#{update_id}.{n}", reply_markup=AGAIN)
+            self.last[chat_id] = message.message_id
+
+    async def text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        chat = update.effective_chat
+        assert chat is not None
+        await self._answer(context.bot, chat.id, self.last.get(chat.id), update.update_id)
+
+    async def tap(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        query, chat = update.callback_query, update.effective_chat
+        assert query is not None and query.message is not None and chat is not None
+        await query.answer()
+        await self._answer(context.bot, chat.id, query.message.message_id, update.update_id)
+
+
+def echo_application(
+    token: str, base_url: str, script: list[list[Any]]
+) -> Application[Any, Any, Any, Any, Any, Any]:
+    """The echo bot with the same update concurrency Backstep allows (256), on PTB's defaults."""
+    echo = Echo(script)
     app = ApplicationBuilder().token(token).base_url(base_url).concurrent_updates(256).build()
-    app.add_handler(MessageHandler(filters.TEXT, _echo_text))
-    app.add_handler(CallbackQueryHandler(_echo_tap))
+    app.add_handler(MessageHandler(filters.TEXT, echo.text))
+    app.add_handler(CallbackQueryHandler(echo.tap))
     return app
 
 
@@ -84,7 +110,7 @@ def _cpu_seconds() -> float:
 
 async def serve(config: dict[str, Any]) -> dict[str, Any]:
     if config["kind"] == "echo":
-        app = echo_application(config["token"], config["base_url"])
+        app = echo_application(config["token"], config["base_url"], config.get("script", []))
     else:
         app = backstep_application(config)
     await app.initialize()

@@ -43,7 +43,7 @@ class TimeUp(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One user action and how long its reply took."""
+    """One user action, how long its reply took, and what the bot did in the chat for it."""
 
     user_id: int
     kind: str
@@ -51,6 +51,8 @@ class Step:
     update_id: int
     started: float
     ended: float
+    sent: int = 0  # new messages in the chat (animations included)
+    edited: int = 0  # edits of messages (cards closed or stripped included)
 
     @property
     def latency(self) -> float:
@@ -67,9 +69,23 @@ class Log:
     def kinds_by_update(self) -> dict[int, str]:
         return {s.update_id: s.kind for s in self.steps}
 
-    def script_of(self, user_id: int) -> list[str]:
-        """What one user did, as "text"/"tap" actions in order (the echo users replay it)."""
-        return [s.action for s in self.steps if s.user_id == user_id]
+    def script_of(self, user_id: int) -> Script:
+        """What one user did and what the bot did in answer, in order (the echo bot and its
+        users replay it)."""
+        return [Act(s.action, s.sent, s.edited) for s in self.steps if s.user_id == user_id]
+
+
+@dataclass(frozen=True, slots=True)
+class Act:
+    """One action of a script and the Bot API messages the bot answered it with: ``sent``
+    new messages and ``edited`` edits (a tap is also answered with answerCallbackQuery)."""
+
+    action: str
+    sent: int
+    edited: int
+
+
+Script = list[Act]
 
 
 class Watcher:
@@ -133,6 +149,8 @@ class SimUser:
         self._seen = len(chat.events) if chat is not None else 0  # a returning user's history
         self._needed = 0
         self._replies: list[ChatMessage] = []
+        self._sent = 0
+        self._edited = 0
         self._future: asyncio.Future[float] | None = None
 
     def check(self, now: float) -> None:
@@ -147,6 +165,10 @@ class SimUser:
             message = event.message
             if event.kind not in REPLY_KINDS or message is None:
                 continue
+            if event.kind == "message":
+                self._sent += 1
+            else:
+                self._edited += 1
             if event.action == "stripped" or message.kind == "animation":
                 continue  # an old card's buttons going, an exercise's animation: not a reply
             self._replies.append(message)
@@ -172,8 +194,10 @@ class SimUser:
         finally:
             self.watcher.done(self)
             self._future = None
+        # What lands after the wait (a late strip) is counted with the next action.
+        sent, edited, self._sent, self._edited = self._sent, self._edited, 0, 0
         self.log.steps.append(
-            Step(self.user_id, kind, action, int(update["update_id"]), started, ended)
+            Step(self.user_id, kind, action, int(update["update_id"]), started, ended, sent, edited)
         )
         got, self._replies = self._replies, []
         return got
@@ -295,19 +319,20 @@ async def returning_user(user: SimUser) -> None:
 # -- the echo baseline's users ---------------------------------------------------------------
 
 
-async def echo_user(user: SimUser, script: Sequence[str], repeat: bool = False) -> None:
-    """Replays a sequence of actions ("text"/"tap") against the echo bot, one reply each.
-
-    The script is a Backstep user's own sequence, so both bots get the same mix of messages
-    and button presses. With ``repeat`` it starts over until time is up.
+async def echo_user(user: SimUser, script: Script, repeat: bool = False) -> None:
+    """Replays a Backstep user's actions against the echo bot, which answers each with the
+    same number of new messages and edits Backstep did (bench/botproc.py), so both bots get
+    the same mix of messages and button presses and make the same Bot API calls.
+    With ``repeat`` it starts over until time is up.
     """
     last: ChatMessage | None = None
     while True:
-        for n, action in enumerate(script):
-            if action == "tap" and last is not None and last.buttons:
-                last = await user.tap_data(last, "again", COMMAND)
+        for n, act in enumerate(script):
+            replies = max(1, act.sent + act.edited)  # every Backstep answer shows something
+            if act.action == "tap" and last is not None and last.buttons:
+                last = await user.tap_data(last, "again", COMMAND, replies)
             else:
-                last = await user.send(f"echo {n}", COMMAND)
+                last = await user.send(f"echo {n}", COMMAND, replies)
         if not repeat:
             return
 
