@@ -6,9 +6,10 @@ The dialog row is the conversation's only state, so it travels with the user; er
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import joinedload
 
@@ -69,4 +70,21 @@ async def set_card(tx: AsyncSession, user_id: int, message_id: int) -> None:
     """The message just sent is the dialog's live card (its buttons are the working ones)."""
     await tx.execute(
         update(Dialog).where(Dialog.user_id == user_id).values(card_message_id=message_id)
+    )
+
+
+async def set_cards(tx: AsyncSession, cards: Mapping[int, tuple[int, int]]) -> None:
+    """:func:`set_card` for many chats in one statement: ``{user_id: (version, message_id)}``,
+    each only where the dialog is still at that version with no card recorded since."""
+    table = Dialog.__table__
+    assert isinstance(table, Table)
+    await tx.execute(
+        update(table)
+        .where(
+            table.c.user_id == bindparam("u"),
+            table.c.version == bindparam("v"),
+            table.c.card_message_id.is_(None),
+        )
+        .values(card_message_id=bindparam("m")),
+        [{"u": user, "v": version, "m": card} for user, (version, card) in cards.items()],
     )

@@ -34,6 +34,7 @@ from bot.telegram import delivery, media
 from bot.telegram.services import Services
 from storage import outbox as store
 from storage import users
+from storage.models import Dialog
 
 log = logging.getLogger(__name__)
 
@@ -165,12 +166,19 @@ def _backoff(attempts: int, asked: float) -> float:
 
 
 async def send_owed(
-    services: Services, bot: Bot, owed: store.Owed, *, mark_later: bool = False
+    services: Services,
+    bot: Bot,
+    owed: store.Owed,
+    *,
+    mark_later: bool = False,
+    dialog_version: int | None = None,
 ) -> bool:
     """Send what ``owed`` has left, in order; True when all of it is with Telegram.
 
-    ``mark_later`` (a turn's own replies, sent within :data:`GRACE`): the receipt is marked
-    sent by the next :func:`mark_sent`, one statement for all of them, instead of at once."""
+    ``mark_later`` (a turn's own replies, sent within :data:`GRACE`, the turn's dialog at
+    ``dialog_version``): the receipt is marked sent, and a new card recorded as the dialog's
+    live one, by the next :func:`mark_sent`, one statement each for all of them, instead of a
+    transaction now."""
     sent = owed.sent
     card: int | None = None
     try:
@@ -187,8 +195,10 @@ async def send_owed(
     except _Later as later:
         await _defer(services, owed, sent, later, card)
         return False
-    if mark_later and card is None:
+    if mark_later and (card is None or dialog_version is not None):
         services.sent_receipts.append(owed.update_id)
+        if card is not None and dialog_version is not None:
+            services.new_cards[owed.chat_id] = (dialog_version, card)
         return True
     async with services.db.transaction() as tx:
         await store.replies_sent(tx, owed.update_id)
@@ -198,12 +208,26 @@ async def send_owed(
 
 
 async def mark_sent(services: Services) -> None:
-    """Mark the receipts sent since the last call, in one statement (every outbox tick, and at
-    shutdown). A crash before it costs at most a resend of those replies after GRACE."""
+    """Mark the receipts sent since the last call, and record their new cards, one statement
+    each (every outbox tick, and at shutdown). A crash before it costs at most a resend of
+    those replies after GRACE; a card not recorded keeps its buttons, which a tap finds stale
+    by the dialog's version."""
     done, services.sent_receipts = services.sent_receipts, []
-    if done:
+    cards, services.new_cards = services.new_cards, {}
+    if done or cards:
         async with services.db.transaction() as tx:
-            await store.replies_sent_many(tx, done)
+            if done:
+                await store.replies_sent_many(tx, done)
+            if cards:
+                await users.set_cards(tx, cards)
+
+
+def take_new_card(services: Services, dialog: Dialog) -> None:
+    """Give ``dialog`` the live card its chat's last turn sent, if it is not recorded yet and
+    the dialog has not moved since (the turn saves it with the rest)."""
+    found = services.new_cards.get(dialog.user_id)  # a private chat's id is the user's
+    if found is not None and dialog.card_message_id is None and dialog.version == found[0]:
+        dialog.card_message_id = found[1]
 
 
 async def _defer(

@@ -38,6 +38,9 @@ class Services:
     # the database: the outbox marks them in one statement on its next tick (they are held for
     # outbox.GRACE, so no other instance resends them meanwhile).
     sent_receipts: list[int] = field(default_factory=list)
+    # New live cards sent with those receipts, by chat: (the dialog's version, the message id).
+    # Recorded with the receipts; a turn of the chat before that takes its card from here.
+    new_cards: dict[int, tuple[int, int]] = field(default_factory=dict)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -214,7 +214,9 @@ async def run_turn(
         await outbox.drain_chat(services, context.bot, chat.id)
     elif replies:
         owed = store.Owed(update.update_id, chat.id, now, replies, sent=0, attempts=0)
-        await outbox.send_owed(services, context.bot, owed, mark_later=True)
+        dialog = None if turn.erased else turn.user.dialog
+        version = dialog.version if dialog is not None else None
+        await outbox.send_owed(services, context.bot, owed, mark_later=True, dialog_version=version)
     for job in turn.after_commit:
         await job()
     return turn
@@ -242,6 +244,8 @@ async def _handle(
     elif not user.reachable:
         user.reachable = True  # they wrote to us again: the block is over
         scheduling.schedule_next(user, now)
+    if user.dialog is not None:
+        outbox.take_new_card(services, user.dialog)
     turn = Turn(
         services,
         tx,
