@@ -1,10 +1,10 @@
 """Exercise animations on Telegram: uploaded once per bot, then sent by file_id.
 
 A reply names an animation by its media key (``animation:<exercise>:<drawing hash>``). Just
-before sending, :func:`animation_file` looks for the file_id this bot got for that key
-(storage/media.py); without one it draws the GIF (in a thread: drawing takes a moment) and the
-reply uploads it, after which :func:`uploaded` keeps Telegram's file_id. A changed drawing has
-a new key, so an old file_id is never sent for a new drawing.
+before sending, :func:`animation_file` looks for the file_id this bot got for that key (in
+memory, else storage/media.py); without one it draws the GIF (in a thread: drawing takes a
+moment) and the reply uploads it, after which :func:`uploaded` keeps Telegram's file_id. A
+changed drawing has a new key, so an old file_id is never sent for a new drawing.
 """
 
 from __future__ import annotations
@@ -43,9 +43,12 @@ async def animation_file(services: Services, bot: Bot, key: str) -> AnimationFil
     current = media_key(exercise)
     if current is None:
         return None
-    async with services.db.transaction() as tx:
-        known = await store.file_id(tx, bot.id, current)
+    known = services.file_ids.get((bot.id, current))
+    if known is None:
+        async with services.db.transaction() as tx:
+            known = await store.file_id(tx, bot.id, current)
     if known is not None:
+        services.file_ids[(bot.id, current)] = known
         return AnimationFile(current, known)
     gif = await asyncio.to_thread(exercise_gif, exercise)
     assert gif is not None
@@ -58,3 +61,4 @@ async def uploaded(services: Services, bot: Bot, key: str, message: Message | No
         return
     async with services.db.transaction() as tx:
         await store.remember(tx, bot.id, key, message.animation.file_id, services.clock.now())
+    services.file_ids[(bot.id, key)] = message.animation.file_id

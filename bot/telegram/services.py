@@ -41,6 +41,9 @@ class Services:
     # New live cards sent with those receipts, by chat: (the dialog's version, the message id).
     # Recorded with the receipts; a turn of the chat before that takes its card from here.
     new_cards: dict[int, tuple[int, int]] = field(default_factory=dict)
+    # Telegram file_ids of uploaded animations by (bot id, media key), as stored in media_files:
+    # a file_id never changes meaning, so each is read from the database once per process.
+    file_ids: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
