@@ -82,15 +82,6 @@ async def reports_since(tx: AsyncSession, user_id: int, since: datetime) -> Sequ
     return result.scalars().all()
 
 
-async def has_report_on(tx: AsyncSession, user_id: int, kind: str, day: date) -> bool:
-    found = await tx.scalar(
-        select(PainReport.id)
-        .where(PainReport.user_id == user_id, PainReport.kind == kind, PainReport.local_date == day)
-        .limit(1)
-    )
-    return found is not None
-
-
 async def reports_of_sessions(
     tx: AsyncSession, session_ids: Collection[int], kind: str
 ) -> Sequence[PainReport]:

@@ -14,13 +14,14 @@ from __future__ import annotations
 from collections.abc import Collection
 from datetime import date, datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from storage.models import (
+    PainReport,
     ReminderLog,
     SendBudget,
     User,
@@ -156,6 +157,19 @@ async def reminder_logged(tx: AsyncSession, user_id: int, day: date, kind: str) 
         )
     )
     return found is not None
+
+
+async def day_so_far(tx: AsyncSession, user_id: int, day: date, kind: str) -> tuple[bool, bool]:
+    """``(reminded, checked_in)`` for the user's local ``day``, in one statement: whether
+    ``reminder_log`` has its ``kind`` already, and whether they answered a check-in."""
+    reminded = exists().where(
+        ReminderLog.user_id == user_id, ReminderLog.local_date == day, ReminderLog.kind == kind
+    )
+    checked_in = exists().where(
+        PainReport.user_id == user_id, PainReport.kind == "checkin", PainReport.local_date == day
+    )
+    row = (await tx.execute(select(reminded.label("reminded"), checked_in.label("in")))).one()
+    return bool(row[0]), bool(row[1])
 
 
 def log_reminder(

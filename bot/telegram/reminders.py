@@ -42,8 +42,8 @@ from bot.telegram.sending import (
 from bot.telegram.sending import claim as claim_for
 from bot.telegram.services import BotContext, Services
 from storage import outbox as outbox_store
-from storage import pain, sessions
 from storage import reminders as reminder_store
+from storage import sessions
 from storage.db import Database
 from storage.models import User
 
@@ -87,13 +87,13 @@ class DailyReminders:
             scheduling.schedule_next(user, max(claim.due_at, now - schedule.LATE_LIMIT))
             user.reminder_claimed_until = None
             return None
-        if await reminder_store.reminder_logged(tx, user.id, local_day, kind):
+        reminded, checked_in = await reminder_store.day_so_far(tx, user.id, local_day, kind)
+        if reminded:
             user.snooze_at = None
             scheduling.schedule_next(user, now)
             user.reminder_claimed_until = None
             return None
         left = user.dialog.payload.get("session_id") if user.dialog else None
-        checked_in = await pain.has_report_on(tx, user.id, "checkin", local_day)
         card = checkin.open_for_reminder(user, now, kind, offer_only=snoozed and checked_in)
         if card is None:
             # Mid-session or mid-dialog right now: don't pull them out; try in an hour.

@@ -76,6 +76,14 @@ class Outgoing:
     replaces_card: int | None = None  # the dialog card whose buttons this message takes over
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """What :meth:`Sender._prepare` decided, with the user as it was then."""
+
+    outgoing: Outgoing
+    user: User
+
+
 class Due(Protocol):
     """One kind of scheduled message: the parts of the pipeline that differ per kind."""
 
@@ -198,9 +206,10 @@ class Sender:
         claim stays held for :meth:`release_claims`).
         """
         now = self.services.clock.now()
-        outgoing = await self._prepare(due, claim, now)
-        if outgoing is None:
+        prepared = await self._prepare(due, claim, now)
+        if prepared is None:
             return True
+        outgoing = prepared.outgoing
         if not await self._until(slot):
             return False
         message = await self._send(due, claim, outgoing)
@@ -208,11 +217,11 @@ class Sender:
             return True
         if outgoing.replaces_card is not None:  # after the send: it must not delay the slot
             await self._strip(outgoing.chat_id, outgoing.replaces_card)
-        await self._record(due, claim, outgoing, now, message.message_id)
+        await self._record(due, claim, prepared, now, message.message_id)
         metrics.REMINDERS.labels(outcome="sent").inc()
         return True
 
-    async def _prepare(self, due: Due, claim: Claim, now: datetime) -> Outgoing | None:
+    async def _prepare(self, due: Due, claim: Claim, now: datetime) -> Prepared | None:
         async with self.services.db.transaction() as tx:
             user = await users.load_user(tx, claim.user_id)
             if user is None:
@@ -220,7 +229,8 @@ class Sender:
             if due.due_at(user) != claim.due_at:
                 user.reminder_claimed_until = None  # rescheduled since the claim
                 return None
-            return await due.prepare(tx, user, claim, now)
+            outgoing = await due.prepare(tx, user, claim, now)
+        return Prepared(outgoing, user) if outgoing is not None else None
 
     async def _until(self, slot: float) -> bool:
         """Wait for a send slot; False when shutting down meanwhile."""
@@ -257,13 +267,14 @@ class Sender:
         return None
 
     async def _record(
-        self, due: Due, claim: Claim, sent: Outgoing, now: datetime, message_id: int
+        self, due: Due, claim: Claim, prepared: Prepared, now: datetime, message_id: int
     ) -> None:
+        sent = prepared.outgoing
         try:
             async with self.services.db.transaction() as tx:
-                user = await tx.get(User, claim.user_id)
-                if user is None:
-                    return
+                # The user as prepared, without reading the row again: only what is set below
+                # is written (an erasure since then fails the update, and the claim goes back).
+                user = await tx.merge(prepared.user, load=False)
                 reminder_store.log_reminder(
                     tx,
                     user.id,
