@@ -16,12 +16,16 @@ from telegram import Bot
 from bot.clock import SystemClock
 from bot.program import clinic
 from bot.settings import Settings, SettingsError
+from bot.telegram.request import AiohttpRequest
 from storage.db import Database
 from storage.migrate import upgrade
 
 
 async def _bot_username(settings: Settings) -> str:
-    async with Bot(settings.require_token(), base_url=settings.telegram_api_url) as bot:
+    client = AiohttpRequest(connection_pool_size=1)
+    async with Bot(
+        settings.require_token(), base_url=settings.telegram_api_url, request=client
+    ) as bot:
         return str(bot.username)
 
 
