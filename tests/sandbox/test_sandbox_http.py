@@ -126,7 +126,9 @@ async def test_two_users_chat_over_http_and_never_see_each_other(
     edit = await next_event(http, sandbox, ALEX, seq, "edit")
     assert edit["message_id"] == welcome["message_id"], "the answer replaces the question"
     view = await get_json(http, f"{sandbox.url}_user/{ALEX}/view")
-    assert [m["text"] for m in view["messages"] if m["from_bot"]] == [edit["text"]]
+    shown = [m["text"] for m in view["messages"] if m["from_bot"]]
+    # The next question may already be below it: the welcome itself is gone, not duplicated.
+    assert shown[0] == edit["text"] and not any("Hello Alex" in text for text in shown)
 
     other = await get_json(http, f"{sandbox.url}_user/{SAM}/view")
     assert other["messages"] == []
