@@ -9,8 +9,9 @@ With ``"profile": PATH`` in the config the whole serving time runs under cProfil
 statistics are written to PATH (``python -m bench --only updates --profile DIR``).
 
 Both bots log as ``backstep run`` does (INFO, redacted, one line per update) into a file, so
-logging costs the same on both sides of the ratio. Backstep runs on ``bot.eventloop`` (uvloop),
-as ``backstep run`` does; the echo bot runs on asyncio's stock loop, as PTB's example does.
+logging costs the same on both sides of the ratio. Backstep runs as ``backstep run`` does
+(``bot.runtime``: uvloop, the start-up heap frozen); the echo bot on asyncio's stock loop and
+Python's defaults, as PTB's example does.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot import eventloop, logs
+from bot import logs, runtime
 from bot.app import ALLOWED_UPDATES, build_application
 from bot.settings import Settings
 
@@ -119,6 +120,8 @@ async def serve(config: dict[str, Any]) -> dict[str, Any]:
     await app.start()
     assert app.updater is not None
     await app.updater.start_polling(poll_interval=0, timeout=10, allowed_updates=ALLOWED_UPDATES)
+    if config["kind"] != "echo":
+        runtime.freeze_startup_heap()  # as bot/serve.py does once serving
     print("READY", flush=True)
     loop = asyncio.get_running_loop()
     while True:
@@ -143,7 +146,7 @@ def main(argv: list[str]) -> int:
     handler.setFormatter(root.handlers[0].formatter)
     root.handlers[:] = [handler]
     # Backstep runs on the loop `backstep run` uses (uvloop); the echo bot as PTB's example does.
-    run = asyncio.run if config["kind"] == "echo" else eventloop.run
+    run = asyncio.run if config["kind"] == "echo" else runtime.run
     profile = config.get("profile")
     if profile:
         profiler = cProfile.Profile()

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from aiohttp import web
 from telegram.ext import Application
 
-from bot import eventloop, metrics
+from bot import metrics, runtime
 from bot.dashboard.routes import add_routes
 from bot.dashboard.server import secure_cookies
 from bot.settings import ENV_PREFIX, Settings, SettingsError
@@ -84,13 +84,13 @@ def serve_webhook(settings: Settings) -> int:
     settings.require_token()
     webhook_target(settings)
     parse_listen(settings.listen)
-    return eventloop.run(_serve(settings, webhook=True))
+    return runtime.run(_serve(settings, webhook=True))
 
 
 def serve_polling(settings: Settings) -> int:
     """``backstep run``: long polling (plus the health port when one is set) until a signal."""
     settings.require_token()
-    return eventloop.run(_serve(settings, webhook=False))
+    return runtime.run(_serve(settings, webhook=False))
 
 
 async def _start_site(app: web.Application, host: str, port: int) -> web.AppRunner:
@@ -163,6 +163,7 @@ async def _serve(settings: Settings, *, webhook: bool) -> int:
                 settings.health_port,
             )
             log.info("/healthz and /metrics on %s:%d", host, settings.health_port)
+        runtime.freeze_startup_heap()
         await stopping.wait()
     finally:
         await _shutdown(application, services, front, side)
