@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import String, cast, null, select, union_all
+from sqlalchemy import ScalarSelect, String, cast, null, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import LessonShown, QuestionnaireResult, UTCDateTime
@@ -61,20 +62,26 @@ class LessonState:
     shown: dict[str, datetime]
 
 
-async def lesson_state(tx: AsyncSession, user_id: int, startback: str) -> LessonState:
-    """:class:`LessonState` in one statement: the lessons given, and one more row whose
-    ``risk`` is the latest ``startback`` result's."""
-    latest_risk = (
+def latest_risk(user_id: int, startback: str) -> ScalarSelect[Any]:
+    """The risk group of the user's latest ``startback`` result, as a subquery."""
+    return (
         select(QuestionnaireResult.risk)
         .where(QuestionnaireResult.user_id == user_id, QuestionnaireResult.instrument == startback)
         .order_by(QuestionnaireResult.at.desc(), QuestionnaireResult.id.desc())
         .limit(1)
         .scalar_subquery()
     )
+
+
+async def lesson_state(tx: AsyncSession, user_id: int, startback: str) -> LessonState:
+    """:class:`LessonState` in one statement: the lessons given, and one more row whose
+    ``risk`` is the latest ``startback`` result's."""
     given = select(LessonShown.lesson, LessonShown.at, cast(null(), String(8)).label("risk")).where(
         LessonShown.user_id == user_id
     )
-    risk = select(cast(null(), String(40)), cast(null(), UTCDateTime()), latest_risk)
+    risk = select(
+        cast(null(), String(40)), cast(null(), UTCDateTime()), latest_risk(user_id, startback)
+    )
     rows = (await tx.execute(union_all(given, risk))).all()
     return LessonState(
         risk=next((row.risk for row in rows if row.lesson is None), None),

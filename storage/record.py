@@ -41,11 +41,10 @@ from storage.models import (
     ExerciseLevel,
     LessonShown,
     PainReport,
-    QuestionnaireResult,
     SymptomAnswer,
     UTCDateTime,
 )
-from storage.outcomes import LessonState
+from storage.outcomes import LessonState, latest_risk
 from storage.sessions import StoredLevel
 
 
@@ -135,13 +134,6 @@ async def record_of(
     """The user's pain reports and symptom answers since ``since``, escalations since
     ``escalations_since``, exercise levels, lessons given and the risk group of their latest
     ``startback`` questionnaire: one statement."""
-    latest_risk = (
-        select(QuestionnaireResult.risk)
-        .where(QuestionnaireResult.user_id == user_id, QuestionnaireResult.instrument == startback)
-        .order_by(QuestionnaireResult.at.desc(), QuestionnaireResult.id.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
     statement = union_all(
         _branch(
             REPORT,
@@ -175,7 +167,8 @@ async def record_of(
         _branch(LESSON, at=LessonShown.at, name=LessonShown.lesson).where(
             LessonShown.user_id == user_id
         ),
-        _branch(RISK, name=latest_risk),  # always one row; NULL without a STarT Back
+        # always one row; NULL without a STarT Back
+        _branch(RISK, name=latest_risk(user_id, startback)),
     )
     rows = (await tx.execute(statement)).all()
     by_source: dict[int, list[Any]] = {n: [] for n in range(RISK + 1)}
