@@ -8,7 +8,8 @@ the rest spread over the day) and then, in order:
   read through the same ``Database`` as the same-run baseline;
 - **dispatch**: the real :class:`Dispatcher` with the rate limit off (a stand-in without
   limits, ``send_rate_per_second`` huge) sends reminders; the baseline is the same Bot API
-  sends with no database at the same concurrency. Statements per reminder are counted;
+  sends (the very texts and buttons the dispatcher sent) made by PTB with no database, at the
+  same concurrency. Statements per reminder are counted;
 - **start-up and memory** (bench/startup.py, a fresh process each): the bot as
   ``backstep run`` builds it, up to the end of its first dispatcher tick; and the naive
   baseline of one ``JobQueue.run_daily`` job per user, until it is too large to finish in its
@@ -36,6 +37,7 @@ from typing import Any
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import make_url
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bench import bulk
 from bench.dbs import Scratch
@@ -205,14 +207,26 @@ async def measure_dispatch(stub: BotApiStub, url: str, point: Point, target: int
         point.statements = {v: counts[v] / max(sent, 1) for v in VERBS if counts[v]}
         point.commits = counter.commits[LABEL] / max(sent, 1)
         gate = asyncio.Semaphore(CONCURRENCY)
+        # The bare send is the message the dispatcher sent, text and buttons, sent by PTB with
+        # nothing else: the Bot API call a reminder is, whoever makes it.
+        sample = [m[-1] for c in chats if (m := stub.chat(c).bot_messages)][: max(sent, 1)]
+        shown = [(m.text, m.button_rows) for m in sample] or [("Time to move!", [])]
 
-        async def bare(chat: int) -> None:
+        async def bare(chat: int, text: str, rows: list[list[tuple[str, str | None]]]) -> None:
+            markup = InlineKeyboardMarkup(
+                [
+                    [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+                    for row in rows
+                ]
+            )
             async with gate:
-                await app.bot.send_message(chat, "Time for your exercises!")
+                await app.bot.send_message(chat, text, reply_markup=markup if rows else None)
 
         cpu = time.process_time()
         started = time.perf_counter()
-        await asyncio.gather(*(bare(chats[i % len(chats)]) for i in range(max(sent, 1))))
+        await asyncio.gather(
+            *(bare(chats[i % len(chats)], *shown[i % len(shown)]) for i in range(max(sent, 1)))
+        )
         point.bare_s = time.perf_counter() - started
         point.bare_cpu_s = (time.process_time() - cpu) / max(sent, 1)
     finally:

@@ -11,10 +11,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import exists, func, or_, select, update
+from sqlalchemy import func, insert, literal, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -159,21 +160,38 @@ async def reminder_logged(tx: AsyncSession, user_id: int, day: date, kind: str) 
     return found is not None
 
 
-async def day_so_far(tx: AsyncSession, user_id: int, day: date, kind: str) -> tuple[bool, bool]:
-    """``(reminded, checked_in)`` for the user's local ``day``, in one statement: whether
-    ``reminder_log`` has its ``kind`` already, and whether they answered a check-in."""
-    reminded = exists().where(
-        ReminderLog.user_id == user_id, ReminderLog.local_date == day, ReminderLog.kind == kind
+async def days_so_far(
+    tx: AsyncSession, asks: Mapping[int, tuple[date, str]]
+) -> dict[int, tuple[bool, bool]]:
+    """``{user_id: (reminded, checked_in)}`` for ``{user_id: (local day, kind)}``, in one
+    statement: whether ``reminder_log`` has that day's ``kind`` already, and whether they
+    answered a check-in that day."""
+    if not asks:
+        return {}
+    users, days = list(asks), {day for day, _ in asks.values()}
+    logged = select(
+        literal("logged").label("what"),
+        ReminderLog.user_id,
+        ReminderLog.local_date,
+        ReminderLog.kind,
+    ).where(ReminderLog.user_id.in_(users), ReminderLog.local_date.in_(days))
+    answered = select(
+        literal("answered"), PainReport.user_id, PainReport.local_date, PainReport.kind
+    ).where(
+        PainReport.user_id.in_(users), PainReport.kind == "checkin", PainReport.local_date.in_(days)
     )
-    checked_in = exists().where(
-        PainReport.user_id == user_id, PainReport.kind == "checkin", PainReport.local_date == day
-    )
-    row = (await tx.execute(select(reminded.label("reminded"), checked_in.label("in")))).one()
-    return bool(row[0]), bool(row[1])
+    found = {user: (False, False) for user in asks}
+    for what, user, day, kind in await tx.execute(logged.union_all(answered)):
+        reminded, checked_in = found[user]
+        if what == "logged" and asks[user] == (day, kind):
+            reminded = True
+        elif what == "answered" and asks[user][0] == day:
+            checked_in = True
+        found[user] = reminded, checked_in
+    return found
 
 
-def log_reminder(
-    tx: AsyncSession,
+def reminder_row(
     user_id: int,
     *,
     day: date,
@@ -182,16 +200,24 @@ def log_reminder(
     due_at: datetime,
     at: datetime,
     message_id: int | None = None,
-) -> None:
+) -> dict[str, Any]:
     """One ``reminder_log`` row: a reminder or summary sent or missed on the user's local day."""
-    tx.add(
-        ReminderLog(
-            user_id=user_id,
-            local_date=day,
-            kind=kind,
-            status=status,
-            due_at=due_at,
-            at=at,
-            message_id=message_id,
-        )
-    )
+    return {
+        "user_id": user_id,
+        "local_date": day,
+        "kind": kind,
+        "status": status,
+        "due_at": due_at,
+        "at": at,
+        "message_id": message_id,
+    }
+
+
+def log_reminder(tx: AsyncSession, row: dict[str, Any]) -> None:
+    """Add one :func:`reminder_row` to the session (written with its next flush)."""
+    tx.add(ReminderLog(**row))
+
+
+async def log_reminders(tx: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Insert many :func:`reminder_row` rows in one statement."""
+    await tx.execute(insert(ReminderLog), rows)

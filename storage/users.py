@@ -6,7 +6,7 @@ The dialog row is the conversation's only state, so it travels with the user; er
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import Table, bindparam, delete, select, update
@@ -26,6 +26,14 @@ async def load_user(tx: AsyncSession, user_id: int) -> User | None:
         select(User).options(joinedload(User.dialog)).where(User.id == user_id)
     )
     return result.scalars().first()
+
+
+async def load_users(tx: AsyncSession, user_ids: Collection[int]) -> dict[int, User]:
+    """Many users with their dialogs, in one query (the reminder pipeline's group)."""
+    result = await tx.execute(
+        select(User).options(joinedload(User.dialog)).where(User.id.in_(user_ids))
+    )
+    return {user.id: user for user in result.scalars().unique()}
 
 
 def new_user(tx: AsyncSession, user_id: int, chat_id: int, now: datetime) -> User:
@@ -68,8 +76,18 @@ async def next_sends(
 
 async def set_card(tx: AsyncSession, user_id: int, message_id: int) -> None:
     """The message just sent is the dialog's live card (its buttons are the working ones)."""
+    await set_live_cards(tx, {user_id: message_id})
+
+
+async def set_live_cards(tx: AsyncSession, cards: Mapping[int, int]) -> None:
+    """:func:`set_card` for many chats in one statement: ``{user_id: message_id}``."""
+    table = Dialog.__table__
+    assert isinstance(table, Table)
     await tx.execute(
-        update(Dialog).where(Dialog.user_id == user_id).values(card_message_id=message_id)
+        update(table)
+        .where(table.c.user_id == bindparam("u"))
+        .values(card_message_id=bindparam("m")),
+        [{"u": user, "m": card} for user, card in cards.items()],
     )
 
 

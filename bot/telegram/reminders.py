@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
@@ -66,47 +66,77 @@ class DailyReminders:
         return user.next_reminder_at
 
     async def prepare(
-        self, tx: AsyncSession, user: User, claim: Claim, now: datetime
-    ) -> Outgoing | None:
-        """Decide what to send (if anything), and open the check-in dialog for it."""
-        if not user.timezone:
-            return None
-        local_day = schedule.local_date(claim.due_at, user.timezone)
-        snoozed = user.snooze_at is not None and user.snooze_at == claim.due_at
-        lifecycle.end_pause_if_over(user, now)
-        kind = _kind(user, local_day, snoozed)
-        if kind is None:
-            scheduling.schedule_next(user, now)
-            user.reminder_claimed_until = None
-            return None
-        if schedule.is_too_late(claim.due_at, now):
-            record_missed(tx, user, claim, kind, local_day, now)
-            user.snooze_at = None
-            # The next one may still be recent enough to send (today's, after a long
-            # outage): schedule from the oldest instant that is not too late.
-            scheduling.schedule_next(user, max(claim.due_at, now - schedule.LATE_LIMIT))
-            user.reminder_claimed_until = None
-            return None
-        reminded, checked_in = await reminder_store.day_so_far(tx, user.id, local_day, kind)
-        if reminded:
-            user.snooze_at = None
-            scheduling.schedule_next(user, now)
-            user.reminder_claimed_until = None
-            return None
-        left = user.dialog.payload.get("session_id") if user.dialog else None
-        card = checkin.open_for_reminder(user, now, kind, offer_only=snoozed and checked_in)
-        if card is None:
-            # Mid-session or mid-dialog right now: don't pull them out; try in an hour.
-            scheduling.snooze(user, now)
-            user.reminder_claimed_until = None
-            return None
-        if left is not None and user.dialog and user.dialog.flow == checkin.GRAPH.name:
-            await sessions.stop_session(tx, int(left), now)  # abandoned: the day moved on
-        return Outgoing(user.chat_id, card.text, card.markup, kind, local_day, card.replaces)
+        self, tx: AsyncSession, group: list[tuple[User, Claim]], now: datetime
+    ) -> list[Outgoing | None]:
+        """Decide what to send to each (if anything), and open the check-in dialog for it;
+        what each user's day has had so far is one read for the whole group."""
+        looks = {user.id: look for user, claim in group if (look := _look(tx, user, claim, now))}
+        so_far = await reminder_store.days_so_far(
+            tx, {user: (look.day, look.kind) for user, look in looks.items()}
+        )
+        return [
+            await _decide(tx, user, now, looks[user.id], *so_far[user.id])
+            if user.id in looks
+            else None
+            for user, _ in group
+        ]
 
     def advance(self, user: User, claim: Claim, sent: Outgoing, now: datetime) -> None:
         user.snooze_at = None
         scheduling.schedule_next(user, now, last_sent_day=sent.day)
+
+
+class _Look(NamedTuple):
+    """A daily reminder that may be due: the user's local day, its kind, whether snoozed."""
+
+    day: date
+    kind: str
+    snoozed: bool
+
+
+def _look(tx: AsyncSession, user: User, claim: Claim, now: datetime) -> _Look | None:
+    """What is due, from the user's row alone; None when that already settles it (nothing
+    to send, or too late: logged as missed) and the schedule has moved on."""
+    if not user.timezone:
+        return None
+    local_day = schedule.local_date(claim.due_at, user.timezone)
+    snoozed = user.snooze_at is not None and user.snooze_at == claim.due_at
+    lifecycle.end_pause_if_over(user, now)
+    kind = _kind(user, local_day, snoozed)
+    if kind is None:
+        scheduling.schedule_next(user, now)
+        user.reminder_claimed_until = None
+        return None
+    if schedule.is_too_late(claim.due_at, now):
+        record_missed(tx, user, claim, kind, local_day, now)
+        user.snooze_at = None
+        # The next one may still be recent enough to send (today's, after a long
+        # outage): schedule from the oldest instant that is not too late.
+        scheduling.schedule_next(user, max(claim.due_at, now - schedule.LATE_LIMIT))
+        user.reminder_claimed_until = None
+        return None
+    return _Look(local_day, kind, snoozed)
+
+
+async def _decide(
+    tx: AsyncSession, user: User, now: datetime, look: _Look, reminded: bool, checked_in: bool
+) -> Outgoing | None:
+    """With the day so far: the reminder to send and its check-in card, or None."""
+    if reminded:
+        user.snooze_at = None
+        scheduling.schedule_next(user, now)
+        user.reminder_claimed_until = None
+        return None
+    left = user.dialog.payload.get("session_id") if user.dialog else None
+    card = checkin.open_for_reminder(user, now, look.kind, offer_only=look.snoozed and checked_in)
+    if card is None:
+        # Mid-session or mid-dialog right now: don't pull them out; try in an hour.
+        scheduling.snooze(user, now)
+        user.reminder_claimed_until = None
+        return None
+    if left is not None and user.dialog and user.dialog.flow == checkin.GRAPH.name:
+        await sessions.stop_session(tx, int(left), now)  # abandoned: the day moved on
+    return Outgoing(user.chat_id, card.text, card.markup, look.kind, look.day, card.replaces)
 
 
 def _kind(user: User, local_day: date, snoozed: bool) -> str | None:

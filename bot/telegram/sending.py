@@ -15,9 +15,12 @@ what to say, how the schedule moves on) is a :class:`Due`; everything else is he
   Telegram Stars each) and slots come at up to 1,000 in any 1.05 s.
 - **Prepare before the slot**: everything that can be decided and written before sending is
   committed before sending, and sends leave at their slots, not at slot + preparation time.
+  Claims are prepared :data:`GROUP` to a transaction, :data:`LEAD` before the group's first
+  slot: a few statements per group, not several per user.
 - **Record after Telegram accepted**: ``reminder_log`` (unique per user, local day and kind)
-  and the next instant, in one small transaction. The one duplicate we accept is a crash
-  between Telegram's answer and that commit (docs/reminders.md).
+  and the next instant, in one small transaction, shared by group commit with the records that
+  arrive while another is being written. The one duplicate we accept is a crash between
+  Telegram's answer and that commit (docs/reminders.md).
 - **Failures**: 403 marks the user unreachable; any other failure (after the retries in
   :mod:`bot.telegram.delivery`), database errors included, releases the claim for the next tick.
 - **Shutdown**: :meth:`Sender.close` starts nothing more (sends waiting for their slot give
@@ -34,7 +37,7 @@ import time
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -54,6 +57,8 @@ log = logging.getLogger(__name__)
 BATCH = 500
 LEASE = timedelta(minutes=2)
 CONCURRENCY = 64
+GROUP = 32  # claims prepared in one transaction
+LEAD = 1.0  # seconds before its first slot a group is prepared
 
 
 @dataclass(frozen=True)
@@ -82,6 +87,7 @@ class Prepared:
 
     outgoing: Outgoing
     user: User
+    now: datetime  # when it was decided (the record's time)
 
 
 class Due(Protocol):
@@ -103,10 +109,11 @@ class Due(Protocol):
         ...
 
     async def prepare(
-        self, tx: AsyncSession, user: User, claim: Claim, now: datetime
-    ) -> Outgoing | None:
-        """What to send, or None: nothing to send this time, the schedule moved on and the
-        lease handed back (in ``tx``)."""
+        self, tx: AsyncSession, group: list[tuple[User, Claim]], now: datetime
+    ) -> list[Outgoing | None]:
+        """What to send to each of ``group``, or None: nothing to send this time, the schedule
+        moved on and the lease handed back (in ``tx``). Its reads are few statements for the
+        whole group, not some per user (``tx`` does not autoflush meanwhile)."""
         ...
 
     def advance(self, user: User, claim: Claim, sent: Outgoing, now: datetime) -> None:
@@ -119,7 +126,10 @@ def record_missed(
 ) -> None:
     """Too late to be worth sending (the bot was down): logged as missed, never sent."""
     reminder_store.log_reminder(
-        tx, user.id, day=day, kind=kind, status="missed", due_at=claim.due_at, at=now
+        tx,
+        reminder_store.reminder_row(
+            user.id, day=day, kind=kind, status="missed", due_at=claim.due_at, at=now
+        ),
     )
     metrics.REMINDERS.labels(outcome="missed").inc()
 
@@ -153,6 +163,109 @@ async def backlog_seconds(db: Database) -> float:
     return max(0.0, booked - time.time())
 
 
+@dataclass(frozen=True)
+class _Sent:
+    """A message Telegram accepted, to be recorded."""
+
+    due: Due
+    claim: Claim
+    prepared: Prepared
+    message_id: int
+
+
+class _Records:
+    """Records sent messages by group commit: a send whose record finds a write under way
+    waits for it and goes in the next one, with every other send that arrived meanwhile.
+
+    No record waits for a timer, so the window in which a crash causes a duplicate stays one
+    transaction long; under load, one transaction records many sends. A group that fails is
+    written again one by one, so a single bad row (a user erased meanwhile, a duplicate)
+    costs only its own record."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self._pending: list[tuple[_Sent, asyncio.Future[None]]] = []
+        self._writing = False
+
+    async def add(self, sent: _Sent) -> None:
+        """Record ``sent``; returns once its transaction committed (raises if it failed)."""
+        done = asyncio.get_running_loop().create_future()
+        self._pending.append((sent, done))
+        if not self._writing:
+            self._writing = True
+            group: list[tuple[_Sent, asyncio.Future[None]]] = []
+            try:
+                while self._pending:
+                    group, self._pending = self._pending, []
+                    await self._write_group(group)
+            except BaseException:  # cancelled mid-write: nobody is left to write the rest
+                for _, waiting in [*group, *self._pending]:
+                    if not waiting.done():
+                        waiting.set_exception(RuntimeError("not recorded: the writer stopped"))
+                self._pending = []
+                raise
+            finally:
+                self._writing = False
+        await done
+
+    async def _write_group(self, group: list[tuple[_Sent, asyncio.Future[None]]]) -> None:
+        try:
+            await self._write([sent for sent, _ in group])
+        except Exception as exc:
+            if len(group) == 1:
+                group[0][1].set_exception(exc)
+                return
+            for sent, waiting in group:
+                try:
+                    await self._write([sent])
+                except Exception as one:
+                    waiting.set_exception(one)
+                else:
+                    waiting.set_result(None)
+        else:
+            for _, waiting in group:
+                waiting.set_result(None)
+
+    async def _write(self, group: list[_Sent]) -> None:
+        try:
+            async with self.db.transaction() as tx:
+                cards: dict[int, int] = {}
+                logged: list[dict[str, Any]] = []
+                for sent in group:
+                    outgoing, now = sent.prepared.outgoing, sent.prepared.now
+                    # The user as prepared, without reading the row again: only what is set
+                    # below is written (an erasure since then fails the update).
+                    user = await tx.merge(sent.prepared.user, load=False)
+                    logged.append(
+                        reminder_store.reminder_row(
+                            user.id,
+                            day=outgoing.day,
+                            kind=outgoing.kind,
+                            status="sent",
+                            due_at=sent.claim.due_at,
+                            at=now,
+                            message_id=sent.message_id,
+                        )
+                    )
+                    sent.due.advance(user, sent.claim, outgoing, now)
+                    user.reminder_claimed_until = None
+                    if outgoing.markup is not None:  # a dialog card: the live one from now on
+                        cards[user.id] = sent.message_id
+                await reminder_store.log_reminders(tx, logged)
+                if cards:
+                    await users.set_live_cards(tx, cards)
+        except IntegrityError:
+            if len(group) > 1:
+                raise  # which one is the duplicate: the group is written one by one
+            sent = group[0]
+            log.error(
+                "%s for %s/%s was already recorded: a duplicate was sent",
+                sent.due.what,
+                sent.prepared.outgoing.day,
+                sent.prepared.outgoing.kind,
+            )
+
+
 class Sender:
     """Runs the pipeline for any :class:`Due`; one per process, safe with many processes."""
 
@@ -164,13 +277,18 @@ class Sender:
         self._gate = asyncio.Semaphore(min(concurrency, services.db.connection_limit))
         self._held: set[int] = set()  # claimed by this instance and not finished yet
         self._closing = asyncio.Event()
+        self._records = _Records(services.db)
 
     @property
     def closing(self) -> bool:
         return self._closing.is_set()
 
     async def run(self, due: Due, limit: int = BATCH) -> int:
-        """Claim one batch of ``due`` and send it at its slots; returns how many were claimed."""
+        """Claim one batch of ``due`` and send it at its slots; returns how many were claimed.
+
+        The batch is prepared :data:`GROUP` claims to a transaction, each group shortly before
+        its first slot (:data:`LEAD`), so a user's dialog moves to the reminder's at most a
+        couple of seconds before the message arrives."""
         if self.closing:
             return 0
         db = self.services.db
@@ -179,17 +297,28 @@ class Sender:
             return 0
         self._held.update(c.user_id for c in claims)
         first = await reserve_slots(db, len(claims), self.rate)
-        await asyncio.gather(
-            *(self._paced(due, c, first + i / self.rate) for i, c in enumerate(claims))
-        )
+        sends: list[asyncio.Task[None]] = []
+        for start in range(0, len(claims), GROUP):
+            group = claims[start : start + GROUP]
+            if not await self._until(first + start / self.rate - LEAD):
+                break  # shutting down: release_claims() hands the rest back
+            now = self.services.clock.now()
+            ready = await self._prepare(due, group, now)
+            for n, (one, prepared) in enumerate(zip(group, ready, strict=True)):
+                if prepared is None:
+                    self._held.discard(one.user_id)  # nothing to send, or released
+                    continue
+                slot = first + (start + n) / self.rate
+                sends.append(asyncio.create_task(self._paced(due, one, prepared, slot)))
+        await asyncio.gather(*sends)
         return len(claims)
 
-    async def _paced(self, due: Due, claim: Claim, slot: float) -> None:
+    async def _paced(self, due: Due, claim: Claim, prepared: Prepared, slot: float) -> None:
         async with self._gate:
             if self.closing:
                 return  # shutting down: release_claims() hands the claim back
             try:
-                if not await self.handle(due, claim, slot):
+                if not await self.handle(due, claim, prepared, slot):
                     return  # shutting down before its slot: release_claims() hands it back
             except (SQLAlchemyError, TelegramError) as exc:  # the database or Telegram, for now
                 log.warning("a %s failed (%s); the claim will be retried", due.what, exc)
@@ -199,16 +328,12 @@ class Sender:
                 await release(self.services.db, [claim.user_id])
             self._held.discard(claim.user_id)
 
-    async def handle(self, due: Due, claim: Claim, slot: float = 0.0) -> bool:
-        """Prepare, wait for the send slot, send, record.
+    async def handle(self, due: Due, claim: Claim, prepared: Prepared, slot: float = 0.0) -> bool:
+        """Wait for the send slot, send, record.
 
         Returns False only when the instance began shutting down before the slot came (the
         claim stays held for :meth:`release_claims`).
         """
-        now = self.services.clock.now()
-        prepared = await self._prepare(due, claim, now)
-        if prepared is None:
-            return True
         outgoing = prepared.outgoing
         if not await self._until(slot):
             return False
@@ -217,20 +342,52 @@ class Sender:
             return True
         if outgoing.replaces_card is not None:  # after the send: it must not delay the slot
             await self._strip(outgoing.chat_id, outgoing.replaces_card)
-        await self._record(due, claim, prepared, now, message.message_id)
+        await self._records.add(_Sent(due, claim, prepared, message.message_id))
         metrics.REMINDERS.labels(outcome="sent").inc()
         return True
 
-    async def _prepare(self, due: Due, claim: Claim, now: datetime) -> Prepared | None:
+    async def _prepare(self, due: Due, group: list[Claim], now: datetime) -> list[Prepared | None]:
+        """What to send to each claim of ``group``, decided in one transaction; None where
+        nothing is to be sent (the schedule moved on in that transaction) or where preparing
+        failed (the claim released). If the group's transaction fails, each claim is
+        prepared on its own, so one user's trouble holds up nobody else's reminder."""
+        try:
+            return await self._prepare_together(due, group, now)
+        except Exception as exc:
+            if len(group) > 1:  # each is logged as it fails on its own, below
+                log.info(
+                    "preparing %d %ss together failed (%r); one by one", len(group), due.what, exc
+                )
+                return [(await self._prepare(due, [one], now))[0] for one in group]
+            if isinstance(exc, SQLAlchemyError):  # the database, for now
+                log.warning("a %s failed (%s); the claim will be retried", due.what, exc)
+            else:
+                log.exception("%s for a user failed; the claim will be retried", due.what)
+            await release(self.services.db, [group[0].user_id])
+            return [None]
+
+    async def _prepare_together(
+        self, due: Due, group: list[Claim], now: datetime
+    ) -> list[Prepared | None]:
         async with self.services.db.transaction() as tx:
-            user = await users.load_user(tx, claim.user_id)
-            if user is None:
-                return None  # erased since the claim
-            if due.due_at(user) != claim.due_at:
-                user.reminder_claimed_until = None  # rescheduled since the claim
-                return None
-            outgoing = await due.prepare(tx, user, claim, now)
-        return Prepared(outgoing, user) if outgoing is not None else None
+            found = await users.load_users(tx, [c.user_id for c in group])
+            due_now: list[tuple[User, Claim]] = []
+            for one in group:
+                user = found.get(one.user_id)
+                if user is None:
+                    continue  # erased since the claim
+                if due.due_at(user) != one.due_at:
+                    user.reminder_claimed_until = None  # rescheduled since the claim
+                    continue
+                due_now.append((user, one))
+            with tx.no_autoflush:  # the group's changes go in one flush, at commit
+                decided = await due.prepare(tx, due_now, now)
+        ready = {
+            one.user_id: Prepared(outgoing, user, now)
+            for (user, one), outgoing in zip(due_now, decided, strict=True)
+            if outgoing is not None
+        }
+        return [ready.get(one.user_id) for one in group]
 
     async def _until(self, slot: float) -> bool:
         """Wait for a send slot; False when shutting down meanwhile."""
@@ -265,37 +422,6 @@ class Sender:
             log.warning("%s not sent (%s); it will be retried", due.what, exc)
             await release(self.services.db, [claim.user_id])
         return None
-
-    async def _record(
-        self, due: Due, claim: Claim, prepared: Prepared, now: datetime, message_id: int
-    ) -> None:
-        sent = prepared.outgoing
-        try:
-            async with self.services.db.transaction() as tx:
-                # The user as prepared, without reading the row again: only what is set below
-                # is written (an erasure since then fails the update, and the claim goes back).
-                user = await tx.merge(prepared.user, load=False)
-                reminder_store.log_reminder(
-                    tx,
-                    user.id,
-                    day=sent.day,
-                    kind=sent.kind,
-                    status="sent",
-                    due_at=claim.due_at,
-                    at=now,
-                    message_id=message_id,
-                )
-                due.advance(user, claim, sent, now)
-                user.reminder_claimed_until = None
-                if sent.markup is not None:  # a dialog card: the live one from now on
-                    await users.set_card(tx, user.id, message_id)
-        except IntegrityError:
-            log.error(
-                "%s for %s/%s was already recorded: a duplicate was sent",
-                due.what,
-                sent.day,
-                sent.kind,
-            )
 
     def close(self) -> None:
         """Start no more sends: messages still waiting for their slot give up at once."""

@@ -130,6 +130,13 @@ class WeeklySummaries:
         return user.next_weekly_at
 
     async def prepare(
+        self, tx: AsyncSession, group: list[tuple[User, Claim]], now: datetime
+    ) -> list[Outgoing | None]:
+        """One summary at a time: they go out once a week, so reading each user's week on
+        its own costs little."""
+        return [await self._prepare(tx, user, claim, now) for user, claim in group]
+
+    async def _prepare(
         self, tx: AsyncSession, user: User, claim: Claim, now: datetime
     ) -> Outgoing | None:
         if lifecycle.status_of(user) is not lifecycle.Status.ACTIVE or not user.timezone:

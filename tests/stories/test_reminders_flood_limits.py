@@ -8,86 +8,19 @@ reminders go out with ``allow_paid_broadcast`` and count against the paid window
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any
-
 import pytest
-from sqlalchemy import insert, select
 
-from bot.app import build_application
-from bot.clock import ManualClock
-from bot.settings import Settings
 from bot.stub.faults import RateLimits
 from bot.stub.server import BotApiStub
-from bot.telegram.reminders import BATCH, Dispatcher
-from bot.telegram.services import SERVICES_KEY, Services
-from storage.db import Database
-from storage.models import Dialog, ReminderLog, User
-from tests.harness import START, TOKEN
+from tests.harness import TOKEN
+from tests.stories.morning import due_this_morning, send_the_morning
 
 PATIENTS = [30_000 + n for n in range(70)]  # more than two seconds' worth at 30/s
 
 
-async def due_this_morning(url: str) -> None:
-    """70 onboarded patients whose daily reminder was due a minute ago."""
-    db = Database(url)
-    async with db.transaction() as tx:
-        await tx.execute(
-            insert(User),
-            [
-                {
-                    "id": uid,
-                    "chat_id": uid,
-                    "created_at": START - timedelta(days=2),
-                    "consent_at": START - timedelta(days=2),
-                    "status": "active",
-                    "reachable": True,
-                    "timezone": "Europe/Berlin",
-                    "reminder_time": "05:59",
-                    "weekly_summary_day": 6,
-                    "next_reminder_at": START - timedelta(minutes=1),
-                    "onboarded_on": (START - timedelta(days=2)).date(),
-                }
-                for uid in PATIENTS
-            ],
-        )
-        await tx.execute(
-            insert(Dialog),
-            [
-                {"user_id": uid, "flow": "none", "step": "", "payload": {}, "version": 0}
-                | {"updated_at": START}
-                for uid in PATIENTS
-            ],
-        )
-    await db.close()
-
-
-async def send_the_morning(stub: BotApiStub, url: str, **settings: Any) -> list[str]:
-    """The dispatcher drains what is due, as the reminder job does; the statuses logged."""
-    app = build_application(
-        Settings(
-            telegram_token=TOKEN, telegram_api_url=stub.base_url, database_url=url, **settings
-        ),
-        clock=ManualClock(START),
-        migrate=False,
-        jobs=False,
-    )
-    await app.initialize()
-    services: Services = app.bot_data[SERVICES_KEY]
-    try:
-        dispatcher = Dispatcher(services, app.bot)
-        while await dispatcher.tick() >= BATCH:
-            pass
-        async with services.db.transaction() as tx:
-            return list((await tx.scalars(select(ReminderLog.status))).all())
-    finally:
-        await app.shutdown()
-        await services.db.close()
-
-
 @pytest.mark.slow  # 70 messages at 28.6/s: a few seconds of real pacing
 async def test_seventy_reminders_go_out_without_a_single_429(sqlite_url: str) -> None:
-    await due_this_morning(sqlite_url)
+    await due_this_morning(sqlite_url, PATIENTS)
     async with BotApiStub(TOKEN, enforce_limits=True, limits=RateLimits()) as stub:
         for uid in PATIENTS:
             stub.add_user(uid)
@@ -105,7 +38,7 @@ async def test_seventy_reminders_go_out_without_a_single_429(sqlite_url: str) ->
 async def test_with_the_paid_broadcast_reminders_count_against_the_paid_window(
     sqlite_url: str,
 ) -> None:
-    await due_this_morning(sqlite_url)
+    await due_this_morning(sqlite_url, PATIENTS)
     async with BotApiStub(TOKEN, enforce_limits=True, limits=RateLimits()) as stub:
         for uid in PATIENTS:
             stub.add_user(uid)

@@ -24,7 +24,7 @@ from bot.settings import Settings
 from bot.stub.server import BotApiStub
 from bot.telegram import reminders
 from bot.telegram.reminders import LEASE, Claim, Dispatcher
-from bot.telegram.sending import Due
+from bot.telegram.sending import Due, Prepared
 from bot.telegram.services import Services
 from storage.db import Database
 from storage.models import Dialog, ReminderLog, User
@@ -134,12 +134,12 @@ class CrashingDispatcher(Dispatcher):
         self.handled = 0
         self.dead = asyncio.Event()
 
-    async def handle(self, due: Due, claim: Claim, slot: float = 0.0) -> bool:
+    async def handle(self, due: Due, claim: Claim, prepared: Prepared, slot: float = 0.0) -> bool:
         if self.handled >= self.survive:
             self.dead.set()
             await asyncio.Event().wait()  # frozen mid-batch until killed
         self.handled += 1
-        return await super().handle(due, claim, slot)
+        return await super().handle(due, claim, prepared, slot)
 
 
 @pytest.mark.slow
