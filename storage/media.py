@@ -8,6 +8,7 @@ does (bot/media/animation.py ``media_key``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -18,22 +19,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.models import MediaFile
 
 
-async def file_id(tx: AsyncSession, bot_id: int, key: str) -> str | None:
-    """The file_id this bot got for ``key``, if it uploaded it before."""
-    found = await tx.scalar(
-        select(MediaFile.file_id).where(MediaFile.bot_id == bot_id, MediaFile.key == key)
+async def file_ids(tx: AsyncSession, bot_id: int) -> dict[str, str]:
+    """Every file_id this bot got, by media key."""
+    rows = await tx.execute(
+        select(MediaFile.key, MediaFile.file_id).where(MediaFile.bot_id == bot_id)
     )
-    return found
+    return {key: file_id for key, file_id in rows}
 
 
-async def remember(tx: AsyncSession, bot_id: int, key: str, file_id: str, now: datetime) -> None:
-    """Keep the file_id Telegram gave for an upload (the newest wins if two instances raced)."""
+async def remember(tx: AsyncSession, files: Mapping[tuple[int, str], str], now: datetime) -> None:
+    """Keep the file_ids Telegram gave for uploads, ``{(bot id, media key): file_id}``, in one
+    statement (the newest wins if two instances raced)."""
     dialect = tx.get_bind().dialect.name
     insert_ = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    statement = insert_(MediaFile).values(bot_id=bot_id, key=key, file_id=file_id, created_at=now)
+    statement = insert_(MediaFile)
     await tx.execute(
         statement.on_conflict_do_update(
             index_elements=["bot_id", "key"],
             set_={"file_id": statement.excluded.file_id, "created_at": now},
-        )
+        ),
+        [
+            {"bot_id": bot_id, "key": key, "file_id": file_id, "created_at": now}
+            for (bot_id, key), file_id in files.items()
+        ],
     )

@@ -2,8 +2,10 @@
 
 A reply names an animation by its media key (``animation:<exercise>:<drawing hash>``). Just
 before sending, :func:`animation_file` looks for the file_id this bot got for that key (in
-memory, else storage/media.py); without one it draws the GIF (in a thread: drawing takes a
-moment) and the reply uploads it, after which :func:`uploaded` keeps Telegram's file_id. A
+memory; the bot's stored ones, storage/media.py, are read once per process); without one it
+draws the GIF (in a thread: drawing takes a moment) and the reply uploads it, after which
+:func:`uploaded` keeps Telegram's file_id. Another instance that uploaded the same drawing
+since this one read its file_ids costs one more upload, never a wrong file. A
 changed drawing has a new key, so an old file_id is never sent for a new drawing.
 """
 
@@ -43,22 +45,28 @@ async def animation_file(services: Services, bot: Bot, key: str) -> AnimationFil
     current = media_key(exercise)
     if current is None:
         return None
-    known = services.file_ids.get((bot.id, current))
-    if known is None:
-        async with services.db.transaction() as tx:
-            known = await store.file_id(tx, bot.id, current)
-    if known is not None:
-        services.file_ids[(bot.id, current)] = known
-        return AnimationFile(current, known)
+    known = await _known_files(services, bot.id)
+    if current in known:
+        return AnimationFile(current, known[current])
     gif = await asyncio.to_thread(exercise_gif, exercise)
     assert gif is not None
     return AnimationFile(current, gif)
 
 
-async def uploaded(services: Services, bot: Bot, key: str, message: Message | None) -> None:
-    """Keep the file_id Telegram gave the uploaded animation, for every later send."""
+async def _known_files(services: Services, bot_id: int) -> dict[str, str]:
+    """The bot's file_ids by media key: from the database once per process, then in memory."""
+    known = services.file_ids.get(bot_id)
+    if known is None:
+        async with services.db.transaction() as tx:
+            known = services.file_ids[bot_id] = await store.file_ids(tx, bot_id)
+    return known
+
+
+def uploaded(services: Services, bot: Bot, key: str, message: Message | None) -> None:
+    """Keep the file_id Telegram gave the uploaded animation, for every later send; it is
+    stored with the next receipts (bot/telegram/outbox.py ``mark_sent``). Should the process
+    die before that, the next one uploads the animation once more."""
     if message is None or message.animation is None:
         return
-    async with services.db.transaction() as tx:
-        await store.remember(tx, bot.id, key, message.animation.file_id, services.clock.now())
-    services.file_ids[(bot.id, key)] = message.animation.file_id
+    services.file_ids.setdefault(bot.id, {})[key] = message.animation.file_id
+    services.new_file_ids[(bot.id, key)] = message.animation.file_id

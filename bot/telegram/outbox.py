@@ -32,6 +32,7 @@ from telegram.ext import Application, ContextTypes
 from bot import metrics
 from bot.telegram import delivery, media
 from bot.telegram.services import Services
+from storage import media as media_store
 from storage import outbox as store
 from storage import users
 from storage.models import Dialog
@@ -153,7 +154,7 @@ async def _send_one(services: Services, bot: Bot, chat_id: int, reply: Reply) ->
     except TelegramError as exc:  # 5xx, timeouts, dropped connections
         raise _Later(0.0, f"{exc.__class__.__name__}: {exc}") from exc
     if isinstance(reply.animation_file, bytes) and reply.animation is not None:
-        await media.uploaded(services, bot, reply.animation, message)
+        media.uploaded(services, bot, reply.animation, message)
     if reply.is_card and message is not None and message.message_id != reply.edit_of:
         return message.message_id
     return None
@@ -208,18 +209,21 @@ async def send_owed(
 
 
 async def mark_sent(services: Services) -> None:
-    """Mark the receipts sent since the last call, and record their new cards, one statement
-    each (every outbox tick, and at shutdown). A crash before it costs at most a resend of
-    those replies after GRACE; a card not recorded keeps its buttons, which a tap finds stale
-    by the dialog's version."""
+    """Mark the receipts sent since the last call, and record their new cards and uploads' file_ids,
+    one statement each (every outbox tick, and at shutdown). A crash before it costs at most a
+    resend of those replies after GRACE; a card not recorded keeps its buttons, which a tap
+    finds stale by the dialog's version; a file_id not stored, one more upload."""
     done, services.sent_receipts = services.sent_receipts, []
     cards, services.new_cards = services.new_cards, {}
-    if done or cards:
+    files, services.new_file_ids = services.new_file_ids, {}
+    if done or cards or files:
         async with services.db.transaction() as tx:
             if done:
                 await store.replies_sent_many(tx, done)
             if cards:
                 await users.set_cards(tx, cards)
+            if files:
+                await media_store.remember(tx, files, services.clock.now())
 
 
 def take_new_card(services: Services, dialog: Dialog) -> None:

@@ -41,9 +41,12 @@ class Services:
     # New live cards sent with those receipts, by chat: (the dialog's version, the message id).
     # Recorded with the receipts; a turn of the chat before that takes its card from here.
     new_cards: dict[int, tuple[int, int]] = field(default_factory=dict)
-    # Telegram file_ids of uploaded animations by (bot id, media key), as stored in media_files:
-    # a file_id never changes meaning, so each is read from the database once per process.
-    file_ids: dict[tuple[int, str], str] = field(default_factory=dict)
+    # Telegram file_ids of uploaded animations, by bot id and media key: all of a bot's rows of
+    # media_files, read in one statement the first time that bot sends an animation (a
+    # file_id never changes meaning), plus what this process uploaded since.
+    file_ids: dict[int, dict[str, str]] = field(default_factory=dict)
+    # Uploads not in media_files yet: stored with the receipts, by (bot id, media key).
+    new_file_ids: dict[tuple[int, str], str] = field(default_factory=dict)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -38,6 +38,7 @@ async def test_each_exercise_starts_with_its_animation_uploaded_once(bot: BotUnd
         )
         after = back
     await finish_exercises(bot, SAM, after)
+    await bot.restart()  # the file_ids are stored with the receipts, at the latest on shutdown
     async with bot.db.transaction() as tx:
         plan = (await tx.execute(select(ExerciseSession.plan))).scalar_one()
         cached = await tx.scalar(select(func.count()).select_from(MediaFile))
@@ -45,7 +46,7 @@ async def test_each_exercise_starts_with_its_animation_uploaded_once(bot: BotUnd
     assert len(animations) == len(plan), "one animation per exercise"
     assert _uploads(bot) == len({p["exercise_id"] for p in plan}) == cached
 
-    await bot.restart()  # the file_ids are in the database, not in the process
+    # the new process reads the file_ids from the database
     await start_session(bot, KIM, await onboard(bot, KIM))  # a new user gets the same plan
     [again] = _animations(bot, KIM)
     assert again.file is not None and again.file.file_id == animations[0].file.file_id  # type: ignore[union-attr]
