@@ -79,6 +79,29 @@ async def set_card(tx: AsyncSession, user_id: int, message_id: int) -> None:
     await set_live_cards(tx, {user_id: message_id})
 
 
+SCHEDULE_COLUMNS = ("next_reminder_at", "next_weekly_at", "snooze_at", "reminder_claimed_until")
+
+
+async def save_schedules(tx: AsyncSession, schedules: list[User]) -> None:
+    """Write the schedule columns of many users (loaded earlier, changed since) in one
+    statement; nothing else of their rows. A user erased meanwhile is simply not updated."""
+    table = User.__table__
+    assert isinstance(table, Table)
+    await tx.execute(
+        update(table)
+        .where(table.c.id == bindparam("uid"))
+        .values({name: bindparam(name) for name in SCHEDULE_COLUMNS}),
+        [
+            {"uid": user.id} | {name: getattr(user, name) for name in SCHEDULE_COLUMNS}
+            for user in schedules
+        ],
+    )
+
+
+async def exists(tx: AsyncSession, user_id: int) -> bool:
+    return await tx.scalar(select(User.id).where(User.id == user_id)) is not None
+
+
 async def set_live_cards(tx: AsyncSession, cards: Mapping[int, int]) -> None:
     """:func:`set_card` for many chats in one statement: ``{user_id: message_id}``."""
     table = Dialog.__table__

@@ -200,8 +200,7 @@ class _Records:
                     await self._write_group(group)
             except BaseException:  # cancelled mid-write: nobody is left to write the rest
                 for _, waiting in [*group, *self._pending]:
-                    if not waiting.done():
-                        waiting.set_exception(RuntimeError("not recorded: the writer stopped"))
+                    _settle(waiting, RuntimeError("not recorded: the writer stopped"))
                 self._pending = []
                 raise
             finally:
@@ -213,57 +212,76 @@ class _Records:
             await self._write([sent for sent, _ in group])
         except Exception as exc:
             if len(group) == 1:
-                group[0][1].set_exception(exc)
+                _settle(group[0][1], exc)
                 return
             for sent, waiting in group:
                 try:
                     await self._write([sent])
                 except Exception as one:
-                    waiting.set_exception(one)
+                    _settle(waiting, one)
                 else:
-                    waiting.set_result(None)
+                    _settle(waiting)
         else:
             for _, waiting in group:
-                waiting.set_result(None)
+                _settle(waiting)
 
     async def _write(self, group: list[_Sent]) -> None:
+        logged: list[dict[str, Any]] = []
+        cards: dict[int, int] = {}
+        for sent in group:
+            # The user as prepared (not read again): the next instant moves on, the lease goes.
+            outgoing, now, user = sent.prepared.outgoing, sent.prepared.now, sent.prepared.user
+            sent.due.advance(user, sent.claim, outgoing, now)
+            user.reminder_claimed_until = None
+            logged.append(
+                reminder_store.reminder_row(
+                    user.id,
+                    day=outgoing.day,
+                    kind=outgoing.kind,
+                    status="sent",
+                    due_at=sent.claim.due_at,
+                    at=now,
+                    message_id=sent.message_id,
+                )
+            )
+            if outgoing.markup is not None:  # a dialog card: the live one from now on
+                cards[user.id] = sent.message_id
         try:
             async with self.db.transaction() as tx:
-                cards: dict[int, int] = {}
-                logged: list[dict[str, Any]] = []
-                for sent in group:
-                    outgoing, now = sent.prepared.outgoing, sent.prepared.now
-                    # The user as prepared, without reading the row again: only what is set
-                    # below is written (an erasure since then fails the update).
-                    user = await tx.merge(sent.prepared.user, load=False)
-                    logged.append(
-                        reminder_store.reminder_row(
-                            user.id,
-                            day=outgoing.day,
-                            kind=outgoing.kind,
-                            status="sent",
-                            due_at=sent.claim.due_at,
-                            at=now,
-                            message_id=sent.message_id,
-                        )
-                    )
-                    sent.due.advance(user, sent.claim, outgoing, now)
-                    user.reminder_claimed_until = None
-                    if outgoing.markup is not None:  # a dialog card: the live one from now on
-                        cards[user.id] = sent.message_id
+                await users.save_schedules(tx, [sent.prepared.user for sent in group])
                 await reminder_store.log_reminders(tx, logged)
                 if cards:
                     await users.set_live_cards(tx, cards)
         except IntegrityError:
             if len(group) > 1:
-                raise  # which one is the duplicate: the group is written one by one
-            sent = group[0]
+                raise  # which one: the group is written one by one
+            await self._refused(group[0])
+
+    async def _refused(self, sent: _Sent) -> None:
+        """The log row was refused: the user was erased since (nothing of theirs to record),
+        or the reminder was recorded already, by another instance (a duplicate went out)."""
+        async with self.db.transaction() as tx:
+            erased = not await users.exists(tx, sent.claim.user_id)
+        outgoing = sent.prepared.outgoing
+        if erased:
+            log.info("a %s went to a user erased meanwhile; nothing to record", sent.due.what)
+        else:
             log.error(
                 "%s for %s/%s was already recorded: a duplicate was sent",
                 sent.due.what,
-                sent.prepared.outgoing.day,
-                sent.prepared.outgoing.kind,
+                outgoing.day,
+                outgoing.kind,
             )
+
+
+def _settle(waiting: asyncio.Future[None], error: Exception | None = None) -> None:
+    """Resolve a record's future, unless its sender stopped waiting (cancelled at shutdown)."""
+    if waiting.done():
+        return
+    if error is None:
+        waiting.set_result(None)
+    else:
+        waiting.set_exception(error)
 
 
 class Sender:

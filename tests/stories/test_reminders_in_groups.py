@@ -125,7 +125,7 @@ class ErasingDispatcher(Dispatcher):
 
 
 async def test_a_user_erased_mid_send_costs_nobody_else_their_record(
-    database_url: str,
+    database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     await due_this_morning(database_url, PATIENTS)
     gone = PATIENTS[40]
@@ -134,7 +134,8 @@ async def test_a_user_erased_mid_send_costs_nobody_else_their_record(
             stub.add_user(uid)
         async with reminder_sender(stub, database_url, **UNLIMITED) as (services, plain):
             dispatcher = ErasingDispatcher(services, plain.bot, erase=gone)
-            await drain(dispatcher)
+            with caplog.at_level(logging.INFO, logger="bot.telegram.sending"):
+                await drain(dispatcher)
 
             others = [uid for uid in PATIENTS if uid != gone]
             assert [len(stub.chat(uid).bot_messages) for uid in others] == [1] * len(others)
@@ -142,3 +143,4 @@ async def test_a_user_erased_mid_send_costs_nobody_else_their_record(
             async with services.db.transaction() as tx:
                 left = await tx.scalar(select(User.id).where(User.id == gone))
             assert left is None, "nothing of the erased user was written back"
+    assert "erased meanwhile; nothing to record" in caplog.text
