@@ -586,7 +586,10 @@ def _rows(section: Section, points: list[Point], limited: list[Limited]) -> None
                 value,
                 baseline=f"paid broadcast limit {run.limit:,.0f} msg/s",
                 ratio=f"{run.rate / TELEGRAM_RATE:.1f}x the free 30/s",
-                bound="the dispatcher's own speed (CPU per reminder), far under the paid window",
+                bound=f"paced at {run.pace:,.0f}/s, the paid window's rate"
+                if run.rate >= 0.9 * run.pace
+                else f"the dispatcher's own speed (CPU per reminder), under its pacing of "
+                f"{run.pace:,.0f}/s",
                 target=f"above 30 msg/s and 0 x 429: {met(run.too_many == 0 and run.rate > 30)}",
             )
             continue

@@ -59,6 +59,7 @@ LEASE = timedelta(minutes=2)
 CONCURRENCY = 64
 GROUP = 32  # claims prepared in one transaction
 LEAD = 1.0  # seconds before its first slot a group is prepared
+AHEAD = 2 * GROUP  # at most this many prepared and not yet sent (at 28.6/s: about 2 s' worth)
 
 
 @dataclass(frozen=True)
@@ -306,7 +307,9 @@ class Sender:
 
         The batch is prepared :data:`GROUP` claims to a transaction, each group shortly before
         its first slot (:data:`LEAD`), so a user's dialog moves to the reminder's at most a
-        couple of seconds before the message arrives."""
+        couple of seconds before the message arrives, and only when it keeps at most
+        :data:`AHEAD` prepared and not yet sent, so a tick holds that many users in memory
+        whatever the rate (with the rate limit off, every slot is now)."""
         if self.closing:
             return 0
         db = self.services.db
@@ -316,20 +319,31 @@ class Sender:
         self._held.update(c.user_id for c in claims)
         first = await reserve_slots(db, len(claims), self.rate)
         sends: list[asyncio.Task[None]] = []
-        for start in range(0, len(claims), GROUP):
-            group = claims[start : start + GROUP]
-            if not await self._until(first + start / self.rate - LEAD):
-                break  # shutting down: release_claims() hands the rest back
-            now = self.services.clock.now()
-            ready = await self._prepare(due, group, now)
-            for n, (one, prepared) in enumerate(zip(group, ready, strict=True)):
-                if prepared is None:
-                    self._held.discard(one.user_id)  # nothing to send, or released
-                    continue
-                slot = first + (start + n) / self.rate
-                sends.append(asyncio.create_task(self._paced(due, one, prepared, slot)))
-        await asyncio.gather(*sends)
+        try:
+            for start in range(0, len(claims), GROUP):
+                group = claims[start : start + GROUP]
+                if not await self._until(first + start / self.rate - LEAD):
+                    break  # shutting down: release_claims() hands the rest back
+                await self._room(sends)
+                now = self.services.clock.now()
+                ready = await self._prepare(due, group, now)
+                for n, (one, prepared) in enumerate(zip(group, ready, strict=True)):
+                    if prepared is None:
+                        self._held.discard(one.user_id)  # nothing to send, or released
+                        continue
+                    slot = first + (start + n) / self.rate
+                    sends.append(asyncio.create_task(self._paced(due, one, prepared, slot)))
+            await asyncio.gather(*sends)
+        except BaseException:  # cancelled (the job stopped): its sends stop with it
+            for task in sends:
+                task.cancel()
+            raise
         return len(claims)
+
+    async def _room(self, sends: list[asyncio.Task[None]]) -> None:
+        """Until the next group fits: at most :data:`AHEAD` prepared and not yet finished."""
+        while len(unfinished := [t for t in sends if not t.done()]) > AHEAD - GROUP:
+            await asyncio.wait(unfinished, return_when=asyncio.FIRST_COMPLETED)
 
     async def _paced(self, due: Due, claim: Claim, prepared: Prepared, slot: float) -> None:
         async with self._gate:
