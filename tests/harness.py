@@ -155,8 +155,11 @@ class BotUnderTest:
         return await timers.tick(self.services, self.app.bot)
 
     async def dispatch_reminders(self) -> int:
-        """One tick of the reminder dispatcher (tests drive it instead of the JobQueue)."""
+        """One tick of the reminder dispatcher (tests drive it instead of the JobQueue), once
+        the bot has finished every update the users sent, as hours later it would have: a
+        turn still committing holds its user's row, and a claim skips locked rows."""
         assert self.app is not None
+        await self.handled()
         return await Dispatcher(self.services, self.app.bot).tick()
 
 
