@@ -30,6 +30,20 @@ SHOTS = ARTIFACTS / "phone"
 #: A zone far from the machine's (UTC in CI), so a time in the wrong zone cannot pass.
 ZONE = "Asia/Kolkata"
 
+# The message log scrolled to its end, with the newest keyboard's buttons all above the box.
+SETTLED = """
+() => {
+  const log = document.querySelector(".messages");
+  if (log.scrollTop + log.clientHeight < log.scrollHeight - 2) return false;
+  const cards = [...document.querySelectorAll(".msg.bot")].filter(
+    (node) => node.querySelector(".kb-button"));
+  if (!cards.length) return false;
+  const top = document.querySelector(".composer").getBoundingClientRect().top;
+  return [...cards[cards.length - 1].querySelectorAll(".kb-button")].every(
+    (button) => button.getBoundingClientRect().bottom <= top + 0.5);
+}
+"""
+
 # Everything the page shows, checked in the browser: which boxes stick out, and where.
 LAYOUT = """
 () => {
@@ -89,10 +103,9 @@ async def fully_visible(page: Any, node: Any) -> None:
 async def keyboard_above_the_input(page: Any) -> None:
     """The newest inline keyboard: every button fully visible, above the message box."""
     message = page.locator(".msg.bot:has(.kb-button)").last
-    await page.wait_for_function(  # the page itself keeps the newest message in view
-        "() => { const log = document.querySelector('.messages');"
-        " return log.scrollTop + log.clientHeight >= log.scrollHeight - 2; }"
-    )
+    # The page itself keeps the newest message in view; wait until it has laid it out there
+    # (the first message can grow once the page's fonts are in, after it was scrolled to).
+    await page.wait_for_function(SETTLED)
     composer = await page.locator(".composer").bounding_box()
     buttons = message.locator(".kb-button")
     for index in range(await buttons.count()):
