@@ -352,13 +352,17 @@ class Sender:
             try:
                 if not await self.handle(due, claim, prepared, slot):
                     return  # shutting down before its slot: release_claims() hands it back
-            except (SQLAlchemyError, TelegramError) as exc:  # the database or Telegram, for now
-                log.warning("a %s failed (%s); the claim will be retried", due.what, exc)
-                await release(self.services.db, [claim.user_id])
-            except Exception:
-                log.exception("%s for a user failed; the claim will be retried", due.what)
-                await release(self.services.db, [claim.user_id])
+            except Exception as exc:
+                await self._failed(due, claim.user_id, exc)
             self._held.discard(claim.user_id)
+
+    async def _failed(self, due: Due, user_id: int, exc: Exception) -> None:
+        """One claim failed: logged (a fault in our code with its traceback), handed back."""
+        if isinstance(exc, SQLAlchemyError | TelegramError):  # the database or Telegram, for now
+            log.warning("a %s failed (%s); the claim will be retried", due.what, exc)
+        else:
+            log.error("%s for a user failed; the claim will be retried", due.what, exc_info=exc)
+        await release(self.services.db, [user_id])
 
     async def handle(self, due: Due, claim: Claim, prepared: Prepared, slot: float = 0.0) -> bool:
         """Wait for the send slot, send, record.
@@ -391,11 +395,7 @@ class Sender:
                     "preparing %d %ss together failed (%r); one by one", len(group), due.what, exc
                 )
                 return [(await self._prepare(due, [one], now))[0] for one in group]
-            if isinstance(exc, SQLAlchemyError):  # the database, for now
-                log.warning("a %s failed (%s); the claim will be retried", due.what, exc)
-            else:
-                log.exception("%s for a user failed; the claim will be retried", due.what)
-            await release(self.services.db, [group[0].user_id])
+            await self._failed(due, group[0].user_id, exc)
             return [None]
 
     async def _prepare_together(
